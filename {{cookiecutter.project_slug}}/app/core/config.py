@@ -1,0 +1,168 @@
+"""Configuration classes, read from the environment when instantiated."""
+
+import os
+from datetime import timedelta
+
+MIN_SECRET_BYTES = 32
+# flask-cors treats an origin containing any of these as a regular expression.
+REGEX_CHARS = frozenset("*\\]?$^[]()")
+DEV_SECRET = "dev-only-secret-replace-me-in-any-real-deployment"  # noqa: S105
+
+
+class ConfigurationError(RuntimeError):
+    """Raised when the environment cannot run the selected configuration."""
+
+
+def _int_env(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from exc
+
+
+def _bool_env(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return raw.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list_env(name: str, default: str) -> list[str]:
+    raw = os.environ.get(name, default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+class BaseConfig:
+    """Settings shared by every environment; environment variables override defaults."""
+
+    ENV_NAME = "base"
+    DEBUG = False
+    TESTING = False
+    JSON_LOGS = False
+
+    SQLALCHEMY_TRACK_MODIFICATIONS = False
+
+    JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)
+    JWT_REFRESH_TOKEN_EXPIRES = timedelta(days=30)
+    JWT_ALGORITHM = "HS256"
+    JWT_DECODE_ALGORITHMS = ("HS256",)
+    JWT_TOKEN_LOCATION = ("headers", "cookies")
+    JWT_REFRESH_COOKIE_PATH = "/auth"
+    JWT_REFRESH_CSRF_COOKIE_PATH = "/auth"
+    JWT_COOKIE_SAMESITE = "Strict"
+    JWT_COOKIE_SECURE = True
+    JWT_COOKIE_CSRF_PROTECT = True
+    JWT_SESSION_COOKIE = False
+
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "api"
+
+    def __init__(self) -> None:
+        self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
+        self.JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or self.SECRET_KEY
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///app.db")
+        self.CORS_ORIGINS = _list_env("CORS_ORIGINS", "http://localhost:3000")
+        self.MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 1024 * 1024)
+        self.PASSWORD_HASH_ITERATIONS = _int_env("PASSWORD_HASH_ITERATIONS", 600_000)
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
+        self.TRUSTED_PROXY_HOPS = _int_env("TRUSTED_PROXY_HOPS", 0)
+
+        # Browsers only accept a __Secure- cookie over HTTPS with the Secure flag.
+        prefix = "__Secure-" if self.JWT_COOKIE_SECURE else ""
+        self.JWT_REFRESH_COOKIE_NAME = f"{prefix}refresh_token"
+        self.JWT_REFRESH_CSRF_COOKIE_NAME = f"{prefix}csrf_refresh_token"
+
+        self.RATELIMIT_ENABLED = _bool_env("RATELIMIT_ENABLED", True)
+        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "200 per day;50 per hour")
+        self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
+        self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+        self.RATELIMIT_USERS = os.environ.get("RATELIMIT_USERS", "30 per minute")
+        self.RATELIMIT_USERS_CREATE = os.environ.get("RATELIMIT_USERS_CREATE", "10 per minute")
+
+    @property
+    def PASSWORD_HASH_METHOD(self) -> str:  # noqa: N802 - Flask reads upper-case names
+        return f"pbkdf2:sha256:{self.PASSWORD_HASH_ITERATIONS}"
+
+    def validate(self) -> None:
+        """Refuse settings that no environment can run with."""
+        if self.PASSWORD_HASH_ITERATIONS < 1:
+            raise ConfigurationError("PASSWORD_HASH_ITERATIONS must be positive")
+        if self.TRUSTED_PROXY_HOPS < 0:
+            raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more")
+        for origin in self.CORS_ORIGINS:
+            if origin in ("*", "null") or any(ch in origin for ch in REGEX_CHARS):
+                raise ConfigurationError(
+                    f"CORS_ORIGINS must list exact origins, not patterns or wildcards: {origin!r}"
+                )
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local development: debug on, insecure cookies allowed over plain HTTP."""
+
+    ENV_NAME = "development"
+    DEBUG = True
+    JWT_COOKIE_SECURE = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = self.SECRET_KEY or DEV_SECRET
+        self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or self.SECRET_KEY
+
+
+class ProductionConfig(BaseConfig):
+    """Production: JSON logs, secure cookies, and a hard stop on missing or weak secrets."""
+
+    ENV_NAME = "production"
+    JSON_LOGS = True
+
+    def validate(self) -> None:
+        """Refuse to start without strong secrets and an explicit database."""
+        super().validate()
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"):
+            if not os.environ.get(name, "").strip():
+                raise ConfigurationError(f"{name} must be set in production")
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
+            if len(os.environ[name].encode()) < MIN_SECRET_BYTES:
+                raise ConfigurationError(
+                    f"{name} must be at least {MIN_SECRET_BYTES} bytes long in production"
+                )
+
+
+class TestingConfig(BaseConfig):
+    """Tests: cheap password hashing, no CSRF double-submit, a throwaway database."""
+
+    __test__ = False  # keep pytest from collecting this class
+    ENV_NAME = "testing"
+    TESTING = True
+    JWT_COOKIE_SECURE = False
+    JWT_COOKIE_CSRF_PROTECT = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.SECRET_KEY = "testing-secret-key-that-is-long-enough-0123"  # noqa: S105
+        self.JWT_SECRET_KEY = "testing-jwt-secret-key-that-is-long-enough-0123"  # noqa: S105
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+        self.PASSWORD_HASH_ITERATIONS = 1
+        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_ENABLED = True
+
+
+CONFIGS: dict[str, type[BaseConfig]] = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def config_for(name: str | None = None) -> BaseConfig:
+    """Build the config named by `name` or by FLASK_ENV (default: development)."""
+    name = (name or os.environ.get("FLASK_ENV") or "development").strip().lower()
+    try:
+        return CONFIGS[name]()
+    except KeyError:
+        choices = ", ".join(sorted(CONFIGS))
+        raise ConfigurationError(f"FLASK_ENV must be one of {choices}, got {name!r}") from None

@@ -1,0 +1,58 @@
+"""Queries for login sessions and their refresh tokens. Nothing here commits."""
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+
+from app.database.schema import AuthSession, RefreshToken, utcnow
+from app.extensions import db
+
+
+def add_session(session: AuthSession) -> None:
+    db.session.add(session)
+
+
+def add_refresh_token(token: RefreshToken) -> None:
+    db.session.add(token)
+
+
+def session_is_live(session_id: str) -> bool:
+    query = select(AuthSession.id).where(
+        AuthSession.id == session_id,
+        AuthSession.revoked_at.is_(None),
+        AuthSession.expires_at > utcnow(),
+    )
+    return db.session.scalar(query) is not None
+
+
+def claim_refresh_token(jti: str) -> bool:
+    """Mark refresh token `jti` used; False if it was used already (or never issued)."""
+    result = db.session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None))
+        .values(used_at=utcnow())
+    )
+    return result.rowcount == 1
+
+
+def revoke_session(session_id: str) -> None:
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.id == session_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def revoke_user_sessions(user_id: int) -> None:
+    db.session.execute(
+        update(AuthSession)
+        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+
+
+def delete_expired_sessions(now: datetime) -> None:
+    # Refresh tokens go with their session (ON DELETE CASCADE is not enforced by every SQLite).
+    expired = select(AuthSession.id).where(AuthSession.expires_at <= now)
+    db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(expired)))
+    db.session.execute(delete(AuthSession).where(AuthSession.expires_at <= now))

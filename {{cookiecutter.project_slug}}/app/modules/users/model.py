@@ -1,0 +1,46 @@
+"""Schemas for the users module: what a client may send and what it gets back."""
+
+from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+
+from app.utils.fields import NormalizedEmail, Password, PlainText
+
+MAX_PER_PAGE = 100
+PASSWORD_LENGTH = validate.Length(min=8, max=1024)
+
+
+class UserFieldsSchema(Schema):
+    """The profile fields a user is created with."""
+
+    email = NormalizedEmail(required=True, validate=validate.Length(max=254))
+    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
+    age = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=150))
+
+
+class UserCreateSchema(UserFieldsSchema):
+    """POST /users: an admin may set a password now or leave the account without one."""
+
+    password = Password(load_default=None, validate=PASSWORD_LENGTH)
+
+
+class UserSchema(Schema):
+    """A user as the API shows it: never the password hash."""
+
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    age = fields.Integer(allow_none=True)
+
+
+class PageArgsSchema(Schema):
+    """?page= and ?per_page= for list endpoints; per_page above the cap is clamped."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    per_page = fields.Integer(load_default=20, validate=validate.Range(min=1))
+
+    @post_load
+    def clamp(self, data: dict[str, int], **_: object) -> dict[str, int]:
+        data["per_page"] = min(data["per_page"], MAX_PER_PAGE)
+        return data

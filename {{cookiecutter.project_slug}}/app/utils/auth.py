@@ -1,0 +1,51 @@
+"""Authentication glue: who the token belongs to, whether it still counts, and role checks."""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask_jwt_extended import JWTManager, current_user, jwt_required
+
+from app.database.schema import User
+from app.errors.domain import PermissionDenied
+from app.modules.auth import repository as auth_repository
+from app.modules.users import repository as user_repository
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Access tokens travel only in the Authorization header; refresh tokens only in their cookie.
+login_required = jwt_required(locations=["headers"])
+refresh_required = jwt_required(refresh=True, locations=["cookies"])
+
+
+def role_required(role: str) -> Callable[[F], F]:
+    """Require a valid access token whose user (read fresh from the database) has `role`."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        @login_required
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role.name != role:
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorator
+
+
+def register_token_callbacks(jwt: JWTManager) -> None:
+    """Load the user for each token and reject tokens of revoked sessions."""
+
+    @jwt.user_lookup_loader
+    def load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+        try:
+            user = user_repository.get_by_id(int(payload["sub"]))
+        except (TypeError, ValueError):
+            return None
+        return user if user is not None and user.is_active else None
+
+    @jwt.token_in_blocklist_loader
+    def session_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
+        session_id = payload.get("sid")
+        return session_id is None or not auth_repository.session_is_live(session_id)
