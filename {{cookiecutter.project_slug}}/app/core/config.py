@@ -1,9 +1,17 @@
 """Configuration classes, read from the environment when instantiated."""
 
 import os
+import uuid
 from datetime import timedelta
+from typing import Any
+
+# Chosen when the project was generated; DATABASE_URL and RATELIMIT_STORAGE_URI override them.
+DEFAULT_DATABASE_URL = "{{ cookiecutter.__database_url }}"
+DEFAULT_RATELIMIT_STORAGE_URI = "{{ cookiecutter.__ratelimit_storage_uri }}"
 
 MIN_SECRET_BYTES = 32
+# Seconds to wait for a database or Redis connection before giving up on the request.
+CONNECT_TIMEOUT = 5
 # flask-cors treats an origin containing any of these as a regular expression.
 REGEX_CHARS = frozenset("*\\]?$^[]()")
 DEV_SECRET = "dev-only-secret-replace-me-in-any-real-deployment"  # noqa: S105
@@ -58,12 +66,14 @@ class BaseConfig:
     JWT_SESSION_COOKIE = False
 
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "api"
+    # If Redis goes away, keep serving with per-process counters and log a warning.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    REDIS_KEY_PREFIX = "LIMITS"
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
         self.JWT_SECRET_KEY = os.environ.get("JWT_SECRET_KEY") or self.SECRET_KEY
-        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", "sqlite:///app.db")
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
         self.CORS_ORIGINS = _list_env("CORS_ORIGINS", "http://localhost:3000")
         self.MAX_CONTENT_LENGTH = _int_env("MAX_CONTENT_LENGTH", 1024 * 1024)
         self.PASSWORD_HASH_ITERATIONS = _int_env("PASSWORD_HASH_ITERATIONS", 600_000)
@@ -76,7 +86,12 @@ class BaseConfig:
         self.JWT_REFRESH_CSRF_COOKIE_NAME = f"{prefix}csrf_refresh_token"
 
         self.RATELIMIT_ENABLED = _bool_env("RATELIMIT_ENABLED", True)
-        self.RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+        self.RATELIMIT_STORAGE_URI = (
+            os.environ.get("RATELIMIT_STORAGE_URI")
+            or os.environ.get("REDIS_URL")
+            or DEFAULT_RATELIMIT_STORAGE_URI
+        )
+        self.RATELIMIT_KEY_PREFIX = "api"
         self.RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "200 per day;50 per hour")
         self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
@@ -86,6 +101,28 @@ class BaseConfig:
     @property
     def PASSWORD_HASH_METHOD(self) -> str:  # noqa: N802 - Flask reads upper-case names
         return f"pbkdf2:sha256:{self.PASSWORD_HASH_ITERATIONS}"
+
+    @property
+    def SQLALCHEMY_ENGINE_OPTIONS(self) -> dict[str, Any]:  # noqa: N802
+        """Pool settings for a database server: drop dead connections, bound connect time."""
+        url = self.SQLALCHEMY_DATABASE_URI
+        if url.startswith("sqlite"):
+            return {}
+        connect_args: dict[str, Any] = {"connect_timeout": CONNECT_TIMEOUT}
+        if url.startswith("mysql"):
+            connect_args["charset"] = "utf8mb4"
+        return {"pool_pre_ping": True, "pool_recycle": 1800, "connect_args": connect_args}
+
+    @property
+    def RATELIMIT_STORAGE_OPTIONS(self) -> dict[str, Any]:  # noqa: N802
+        """Bound how long a request may wait on Redis before the in-memory fallback takes over."""
+        if not self.RATELIMIT_STORAGE_URI.startswith("redis"):
+            return {}
+        return {
+            "socket_connect_timeout": 1,
+            "socket_timeout": 1,
+            "key_prefix": self.REDIS_KEY_PREFIX,
+        }
 
     def validate(self) -> None:
         """Refuse settings that no environment can run with."""
@@ -147,8 +184,10 @@ class TestingConfig(BaseConfig):
         self.JWT_SECRET_KEY = "testing-jwt-secret-key-that-is-long-enough-0123"  # noqa: S105
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
         self.PASSWORD_HASH_ITERATIONS = 1
-        self.RATELIMIT_STORAGE_URI = "memory://"
+        self.RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = True
+        # Test runs sharing one Redis must not reset each other's counters.
+        self.REDIS_KEY_PREFIX = f"test-{uuid.uuid4().hex}"
 
 
 CONFIGS: dict[str, type[BaseConfig]] = {

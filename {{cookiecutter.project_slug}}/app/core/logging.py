@@ -55,11 +55,12 @@ def configure_logging(app: Flask) -> None:
         JsonFormatter() if app.config["JSON_LOGS"] else logging.Formatter(TEXT_FORMAT)
     )
 
-    # Every module logs under "app" (this package), which is also Flask's `app.logger`.
-    app_logger = logging.getLogger("app")
-    app_logger.handlers[:] = [handler]
-    app_logger.setLevel(app.config["LOG_LEVEL"])
-    app_logger.propagate = False
+    # Every module logs under "app" (this package), which is also Flask's `app.logger`;
+    # Flask-Limiter reports a lost Redis under its own name.
+    for name in ("app", "flask-limiter"):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(app.config["LOG_LEVEL"])
 
     app.before_request(_start_request)
     app.after_request(_finish_request)

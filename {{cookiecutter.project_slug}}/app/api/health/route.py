@@ -3,9 +3,9 @@
 from http import HTTPStatus
 
 from flask import Blueprint, Response, jsonify
-from sqlalchemy import text
 
-from app.extensions import db, limiter
+from app.extensions import limiter
+from app.modules.health.service import OK, check_dependencies
 
 bp = Blueprint("health", __name__)
 
@@ -20,13 +20,8 @@ def health() -> Response:
 @bp.get("/ready")
 @limiter.exempt
 def ready() -> tuple[Response, int]:
-    """Report whether the database answers."""
-    try:
-        db.session.execute(text("SELECT 1"))
-        checks = {"database": "ok"}
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
-        db.session.rollback()
-        checks = {"database": "unavailable"}
-    ready_ = all(value == "ok" for value in checks.values())
-    status = HTTPStatus.OK if ready_ else HTTPStatus.SERVICE_UNAVAILABLE
-    return jsonify(status="ready" if ready_ else "degraded", checks=checks), status
+    """Report whether the database (and Redis, when used) answer; 503 when any does not."""
+    checks = check_dependencies()
+    if all(state == OK for state in checks.values()):
+        return jsonify(status="ready", checks=checks), HTTPStatus.OK
+    return jsonify(status="degraded", checks=checks), HTTPStatus.SERVICE_UNAVAILABLE

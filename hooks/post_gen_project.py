@@ -1,0 +1,121 @@
+"""After rendering: drop files for options that are off, write .env with fresh secrets, and
+(optionally) create .venv, install the pinned requirements and run the first migration."""
+
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
+SECRET_BYTES = 48
+DOCKER_FILES = ("Dockerfile", ".dockerignore", "docker-compose.yml", "docker")
+STEP_TIMEOUT = 900
+
+
+def remove_paths(project: Path, names: tuple[str, ...]) -> None:
+    """Delete each named file or folder under `project`, if present."""
+    for name in names:
+        path = project / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
+def remove_unused_files(project: Path, use_docker: bool, license_name: str) -> None:
+    """Remove whole files that belong to options that were not chosen."""
+    if not use_docker:
+        remove_paths(project, DOCKER_FILES)
+    if license_name == "Not open source":
+        remove_paths(project, ("LICENSE",))
+
+
+def generate_secrets() -> dict[str, str]:
+    """Return a fresh, independent random value for every secret setting."""
+    return {name: secrets.token_urlsafe(SECRET_BYTES) for name in SECRET_NAMES}
+
+
+def write_env_file(project: Path, values: dict[str, str]) -> Path:
+    """Copy .env.sample to .env, replacing the listed settings; .env is readable by its owner only."""
+    text = (project / ".env.sample").read_text()
+    for name, value in values.items():
+        text, count = re.subn(rf"(?m)^{name}=.*$", f"{name}={value}", text)
+        if count != 1:
+            raise RuntimeError(f"{name} must appear exactly once in .env.sample")
+    env_file = project / ".env"
+    env_file.write_text(text)
+    env_file.chmod(0o600)
+    return env_file
+
+
+def find_python(version: str) -> str:
+    """The interpreter for .venv: python<version> if installed, else the one running this hook."""
+    return shutil.which(f"python{version}") or sys.executable
+
+
+def setup_commands(project: Path, python: str, uv: str | None) -> list[list[str]]:
+    """The commands that create .venv, install the pinned requirements and migrate."""
+    venv = project / ".venv"
+    venv_python = str(venv / "bin" / "python")
+    if uv:
+        create = [uv, "venv", "--quiet", "--python", python, str(venv)]
+        install = [uv, "pip", "install", "--quiet", "--python", venv_python]
+    else:
+        create = [python, "-m", "venv", str(venv)]
+        install = [venv_python, "-m", "pip", "install", "--quiet"]
+    return [
+        create,
+        [*install, "-r", str(project / "requirements-dev.txt")],
+        [str(venv / "bin" / "flask"), "db", "upgrade"],
+    ]
+
+
+def set_up_environment(project: Path, python_version: str) -> bool:
+    """Run the set-up commands; on failure say what failed and how to finish by hand."""
+    env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
+    env.pop("VIRTUAL_ENV", None)
+    for command in setup_commands(project, find_python(python_version), shutil.which("uv")):
+        try:
+            subprocess.run(command, cwd=project, env=env, check=True, timeout=STEP_TIMEOUT)
+        except (OSError, subprocess.SubprocessError) as exc:
+            print(f"\nSet-up step failed: {' '.join(command)}\n  ({exc})")
+            print("The project was generated. Finish the set-up by hand:")
+            print("  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt")
+            print("  .venv/bin/flask db upgrade")
+            return False
+    return True
+
+
+def next_steps(slug: str, environment_ready: bool) -> str:
+    """The short guide printed at the end of generation."""
+    lines = [f"\nProject created in ./{slug}", f"  cd {slug}"]
+    if not environment_ready:
+        lines += ["  make install            # .venv with the pinned requirements", "  make migrate"]
+    lines += [
+        "  .venv/bin/flask users create-admin --email you@example.com --name You",
+        "  make run                # http://127.0.0.1:5000",
+        "  make test               # the project's own tests",
+        "Secrets for development are in .env (git-ignored); set real ones in production.",
+    ]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    project = Path.cwd()
+    remove_unused_files(
+        project,
+        use_docker=r"""{{ cookiecutter.use_docker }}""" == "True",
+        license_name=r"""{{ cookiecutter.open_source_license }}""",
+    )
+    write_env_file(project, generate_secrets())
+    ready = False
+    if r"""{{ cookiecutter.setup_environment }}""" == "True":
+        ready = set_up_environment(project, r"""{{ cookiecutter.python_version }}""")
+    print(next_steps(r"""{{ cookiecutter.project_slug }}""", ready))
+
+
+if __name__ == "__main__":
+    main()
