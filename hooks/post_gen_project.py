@@ -39,7 +39,7 @@ def generate_secrets() -> dict[str, str]:
 
 
 def write_env_file(project: Path, values: dict[str, str]) -> Path:
-    """Copy .env.sample to .env, replacing the listed settings; .env is readable by its owner only."""
+    """Copy .env.sample to .env with `values` filled in; only the owner may read .env."""
     text = (project / ".env.sample").read_text()
     for name, value in values.items():
         text, count = re.subn(rf"(?m)^{name}=.*$", f"{name}={value}", text)
@@ -93,7 +93,10 @@ def next_steps(slug: str, environment_ready: bool) -> str:
     """The short guide printed at the end of generation."""
     lines = [f"\nProject created in ./{slug}", f"  cd {slug}"]
     if not environment_ready:
-        lines += ["  make install            # .venv with the pinned requirements", "  make migrate"]
+        lines += [
+            "  make install            # .venv with the pinned requirements",
+            "  make migrate",
+        ]
     lines += [
         "  .venv/bin/flask users create-admin --email you@example.com --name You",
         "  make run                # http://127.0.0.1:5000",

@@ -76,8 +76,16 @@ def build_venv(venv: Path, project: Path) -> None:
     if uv:
         commands = [
             [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-            [uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"),
-             "-r", "requirements-dev.txt"],
+            [
+                uv,
+                "pip",
+                "install",
+                "--quiet",
+                "--python",
+                str(venv / "bin" / "python"),
+                "-r",
+                "requirements-dev.txt",
+            ],
         ]
     else:
         commands = [

@@ -4,6 +4,7 @@ import pytest
 
 from app import create_app
 from app.core.config import (
+    DEFAULT_DATABASE_URL,
     ConfigurationError,
     DevelopmentConfig,
     ProductionConfig,
@@ -65,7 +66,7 @@ def test_development_defaults_match_the_documentation(monkeypatch):
 
     config = DevelopmentConfig()
 
-    assert config.SQLALCHEMY_DATABASE_URI == "sqlite:///app.db"
+    assert config.SQLALCHEMY_DATABASE_URI == DEFAULT_DATABASE_URL
     assert config.CORS_ORIGINS == ["http://localhost:3000"]
     assert config.JWT_SECRET_KEY == config.SECRET_KEY
     assert config.PASSWORD_HASH_METHOD == "pbkdf2:sha256:600000"

@@ -8,6 +8,13 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
+# MySQL/MariaDB: InnoDB for foreign keys and transactions, utf8mb4 so any Unicode fits.
+MYSQL = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_unicode_ci",
+}
+
 revision = "0001"
 down_revision = None
 branch_labels = None
@@ -21,6 +28,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_roles")),
         sa.UniqueConstraint("name", name=op.f("uq_roles_name")),
+        **MYSQL,
     )
     op.bulk_insert(roles, [{"id": 1, "name": "admin"}, {"id": 2, "name": "user"}])
 
@@ -37,6 +45,7 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["role_id"], ["roles.id"], name=op.f("fk_users_role_id_roles")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        **MYSQL,
     )
     op.create_index(op.f("ix_users_role_id"), "users", ["role_id"])
 
@@ -54,6 +63,7 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_auth_sessions")),
+        **MYSQL,
     )
     op.create_index(op.f("ix_auth_sessions_expires_at"), "auth_sessions", ["expires_at"])
     op.create_index(op.f("ix_auth_sessions_user_id"), "auth_sessions", ["user_id"])
@@ -71,16 +81,12 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("jti", name=op.f("pk_refresh_tokens")),
+        **MYSQL,
     )
     op.create_index(op.f("ix_refresh_tokens_session_id"), "refresh_tokens", ["session_id"])
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_refresh_tokens_session_id"), table_name="refresh_tokens")
-    op.drop_table("refresh_tokens")
-    op.drop_index(op.f("ix_auth_sessions_user_id"), table_name="auth_sessions")
-    op.drop_index(op.f("ix_auth_sessions_expires_at"), table_name="auth_sessions")
-    op.drop_table("auth_sessions")
-    op.drop_index(op.f("ix_users_role_id"), table_name="users")
-    op.drop_table("users")
-    op.drop_table("roles")
+    # Indexes go with their tables (MySQL refuses to drop one that backs a foreign key first).
+    for table in ("refresh_tokens", "auth_sessions", "users", "roles"):
+        op.drop_table(table)

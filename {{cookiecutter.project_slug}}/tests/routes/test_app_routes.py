@@ -15,11 +15,15 @@ def test_health_is_ok(client):
     assert (response.status_code, response.json) == (HTTPStatus.OK, {"status": "ok"})
 
 
-def test_ready_checks_the_database(client):
+def test_ready_checks_every_dependency(client, app):
+    expected = {"database": "ok"}
+    if app.config["RATELIMIT_STORAGE_URI"].startswith("redis"):
+        expected["redis"] = "ok"
+
     response = client.get("/ready")
 
     assert response.status_code == HTTPStatus.OK
-    assert response.json == {"status": "ready", "checks": {"database": "ok"}}
+    assert response.json == {"status": "ready", "checks": expected}
 
 
 def test_unknown_route_is_json_404(client):

@@ -24,7 +24,7 @@ def check_dependencies() -> dict[str, str]:
 def _database_state() -> str:
     try:
         db.session.execute(text("SELECT 1"))
-    except Exception:  # noqa: BLE001 - any failure means "not ready"
+    except Exception:  # any failure means "not ready"
         db.session.rollback()
         logger.warning("readiness: database unavailable", exc_info=True)
         return UNAVAILABLE

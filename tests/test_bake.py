@@ -1,0 +1,239 @@
+"""Rendering: answers, files, markers, lint, secrets and the generation hooks."""
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, run
+
+MARKER = re.compile(r"\{\{|\{%|\{#")
+EXPECTED_FILES = [
+    "README.md",
+    "LICENSE",
+    "Makefile",
+    "pyproject.toml",
+    ".env",
+    ".env.sample",
+    ".gitignore",
+    "requirements.txt",
+    "requirements-dev.txt",
+    "wsgi.py",
+    "app/__init__.py",
+    "app/extensions.py",
+    "app/core/config.py",
+    "app/core/logging.py",
+    "app/database/schema.py",
+    "app/errors/handlers.py",
+    "app/api/v1/auth/route.py",
+    "app/api/v1/users/route.py",
+    *[
+        f"app/modules/{m}/{f}.py"
+        for m in ("auth", "users")
+        for f in ("model", "service", "repository", "controller")
+    ],
+    "app/utils/auth.py",
+    "app/utils/sanitizer.py",
+    "migrations/env.py",
+    "migrations/versions/0001_initial.py",
+    "tests/conftest.py",
+    "tests/services/test_auth_service.py",
+    "tests/controllers/test_auth_controller.py",
+    "tests/routes/test_auth_routes.py",
+]
+RUFF = (
+    str(ROOT / ".venv" / "bin" / "ruff") if (ROOT / ".venv" / "bin" / "ruff").exists() else "ruff"
+)
+
+ANSWER_SETS = {
+    "defaults": {},
+    "postgresql-redis-docker": {
+        "database": "postgresql",
+        "rate_limit_storage": "redis",
+        "use_docker": True,
+    },
+    "mysql-memory": {"database": "mysql"},
+    "sqlite-redis-docker-apache": {
+        "rate_limit_storage": "redis",
+        "use_docker": True,
+        "open_source_license": "Apache-2.0",
+    },
+    "renamed-bsd-py311": {
+        "project_name": "Billing Service",
+        "project_slug": "billing-svc",
+        "author_name": "Zoë O'Brien",
+        "description": 'Bills "things"; quotes & <tags>',
+        "python_version": "3.11",
+        "open_source_license": "BSD-3-Clause",
+    },
+}
+
+
+def text_files(project: Path):
+    for path in project.rglob("*"):
+        if path.is_file() and ".venv" not in path.parts:
+            yield path
+
+
+def test_default_bake_is_named_after_the_slug_and_has_the_layout(bake):
+    project = bake()
+
+    assert project.name == "my_flask_api"
+    missing = [name for name in EXPECTED_FILES if not (project / name).is_file()]
+    assert missing == []
+
+
+def test_custom_answers_reach_the_project(bake):
+    project = bake(**ANSWER_SETS["renamed-bsd-py311"])
+
+    assert project.name == "billing-svc"
+    assert "BSD 3-Clause License" in (project / "LICENSE").read_text()
+    assert "Zoë O'Brien" in (project / "LICENSE").read_text()
+    assert 'name = "billing-svc"' in (project / "pyproject.toml").read_text()
+    assert "# Billing Service" in (project / "README.md").read_text()
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_no_unrendered_markers_in_text_or_paths(bake, answers):
+    project = bake(**answers)
+
+    leftovers = [
+        str(path.relative_to(project))
+        for path in text_files(project)
+        if MARKER.search(str(path.relative_to(project))) or MARKER.search(path.read_text())
+    ]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+def test_render_passes_ruff_lint_and_format(bake, answers):
+    project = bake(**answers)
+
+    lint = run([RUFF, "check", "--no-cache", "."], cwd=project)
+    fmt = run([RUFF, "format", "--check", "--no-cache", "."], cwd=project)
+
+    assert lint.returncode == 0, lint.stdout + lint.stderr
+    assert fmt.returncode == 0, fmt.stdout + fmt.stderr
+
+
+def cookiecutter_cli(*args: str, cwd: Path, env: dict[str, str] | None = None):
+    command = [str(ROOT / ".venv" / "bin" / "cookiecutter"), "--no-input", *args]
+    return run(command, cwd=cwd, env=env)
+
+
+@pytest.mark.parametrize(
+    ("answer", "value", "message"),
+    [
+        ("project_slug", "1bad", "project_slug '1bad' is invalid"),
+        ("project_slug", "Bad Slug", "project_slug 'Bad Slug' is invalid"),
+        ("author_email", "nope", "author_email 'nope' is not an e-mail address"),
+        ("version", "banana", "version 'banana' is not a version"),
+    ],
+)
+def test_bad_answer_fails_with_a_message_and_leaves_no_directory(tmp_path, answer, value, message):
+    out = tmp_path / "out"
+    out.mkdir()
+
+    result = cookiecutter_cli(
+        "-o", str(out), str(ROOT), f"{answer}={value}", "setup_environment=no", cwd=tmp_path
+    )
+
+    assert result.returncode != 0
+    assert f"ERROR: {message}" in result.stdout + result.stderr
+    assert list(out.iterdir()) == []
+
+
+def test_two_renders_get_different_secrets_that_stay_in_env(bake):
+    secrets = []
+    for _ in range(2):
+        project = bake()
+        env_text = (project / ".env").read_text()
+        pair = tuple(
+            re.search(rf"^{n}=(.+)$", env_text, re.M).group(1)
+            for n in ("SECRET_KEY", "JWT_SECRET_KEY")
+        )
+        secrets.append(pair)
+        for value in pair:
+            assert len(value) >= 43
+            assert [
+                p.name for p in text_files(project) if value in p.read_text(errors="ignore")
+            ] == [".env"]
+        assert ".env" in (project / ".gitignore").read_text().splitlines()
+    assert secrets[0][0] != secrets[1][0]
+    assert secrets[0][1] != secrets[1][1]
+
+
+def test_secrets_are_not_in_the_replay_file(tmp_path):
+    home = tmp_path / "home"
+    config = tmp_path / "config.yaml"
+    config.write_text(f"replay_dir: {tmp_path / 'replay'}\ncookiecutters_dir: {tmp_path / 'cc'}\n")
+    result = cookiecutter_cli(
+        "--config-file",
+        str(config),
+        "-o",
+        str(tmp_path / "out"),
+        str(ROOT),
+        "setup_environment=no",
+        cwd=tmp_path,
+        env={"HOME": str(home)},
+    )
+    assert result.returncode == 0, result.stderr
+
+    env_text = (tmp_path / "out" / "my_flask_api" / ".env").read_text()
+    secret = re.search(r"^SECRET_KEY=(.+)$", env_text, re.M).group(1)
+    replays = list((tmp_path / "replay").glob("*.json"))
+    assert replays
+    for replay in replays:
+        text = replay.read_text()
+        json.loads(text)
+        assert secret not in text
+
+
+@pytest.mark.parametrize(
+    ("answers", "present", "absent"),
+    [
+        ({}, [], ["psycopg", "PyMySQL", "redis=="]),
+        ({"database": "postgresql"}, ["psycopg[binary]=="], ["PyMySQL", "redis=="]),
+        (
+            {"database": "mysql", "rate_limit_storage": "redis"},
+            ["PyMySQL==", "redis=="],
+            ["psycopg"],
+        ),
+    ],
+    ids=["sqlite-memory", "postgresql-memory", "mysql-redis"],
+)
+def test_requirements_hold_only_the_chosen_drivers(bake, answers, present, absent):
+    requirements = (bake(**answers) / "requirements.txt").read_text()
+
+    assert [p for p in present if p not in requirements] == []
+    assert [a for a in absent if a in requirements] == []
+
+
+def test_memory_render_mentions_no_redis_setting(bake):
+    project = bake()
+
+    assert "REDIS_URL" not in (project / ".env.sample").read_text()
+    assert "REDIS_URL" not in (project / "README.md").read_text()
+
+
+def test_redis_render_configures_redis(bake):
+    project = bake(rate_limit_storage="redis")
+
+    assert "REDIS_URL=redis://localhost:6379/0" in (project / ".env").read_text()
+    assert "REDIS_URL" in (project / "README.md").read_text()
+
+
+def test_not_open_source_has_no_license_file(bake):
+    project = bake(open_source_license="Not open source")
+
+    assert not (project / "LICENSE").exists()
+    assert "license" not in (project / "pyproject.toml").read_text()
+
+
+def test_every_pin_is_exact(bake):
+    project = bake(database="postgresql", rate_limit_storage="redis")
+    for name in ("requirements.txt", "requirements-dev.txt"):
+        for line in (project / name).read_text().splitlines():
+            if line and not line.startswith(("#", "-r")):
+                assert re.fullmatch(r"[A-Za-z0-9_.\[\]-]+==[0-9][0-9A-Za-z.]*", line), line
