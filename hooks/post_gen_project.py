@@ -52,8 +52,16 @@ def write_env_file(project: Path, values: dict[str, str]) -> Path:
 
 
 def find_python(version: str) -> str:
-    """The interpreter for .venv: python<version> if installed, else the one running this hook."""
-    return shutil.which(f"python{version}") or sys.executable
+    """Pick python<version> for .venv if it runs here, else the interpreter running this hook."""
+    candidate = shutil.which(f"python{version}")
+    if candidate:
+        try:
+            probe = subprocess.run([candidate, "-c", "pass"], capture_output=True, timeout=30)
+        except (OSError, subprocess.SubprocessError):
+            probe = None
+        if probe is not None and probe.returncode == 0:
+            return candidate
+    return sys.executable
 
 
 def setup_commands(project: Path, python: str, uv: str | None) -> list[list[str]]:

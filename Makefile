@@ -1,0 +1,32 @@
+# Two entry points: `make demo` renders a project with the defaults and serves it;
+# `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up).
+.PHONY: install demo test lint clean
+
+VENV := .venv
+BIN := $(CURDIR)/$(VENV)/bin
+export PATH := $(BIN):$(PATH)
+
+$(VENV)/.installed: requirements-dev.txt
+	python3 -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+demo: install
+	rm -rf build/my_flask_api
+	$(BIN)/cookiecutter --no-input --output-dir build .
+	cd build/my_flask_api && .venv/bin/flask users create-admin \
+		--email admin@example.com --name Admin --password change-me-now
+	cd build/my_flask_api && .venv/bin/python wsgi.py
+
+test: install
+	$(BIN)/pytest -n 2
+
+lint: install
+	$(BIN)/ruff check hooks tests
+	$(BIN)/ruff format --check hooks tests
+
+clean:
+	rm -rf build .cache

@@ -1,0 +1,145 @@
+"""Rate limits under gunicorn with several workers, and a Redis that goes away."""
+
+import json
+import threading
+import time
+from http import HTTPStatus
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port, http, project_venv, run, running, wait_for_http
+
+EMAIL, PASSWORD = "limits@example.com", "password-for-limits"
+CONCURRENT = 20
+WORKERS = 4
+
+
+def prepare(bake, storage: str, tmp_path: Path, redis_url: str | None) -> tuple[Path, Path, dict]:
+    """Render a SQLite project, migrate it and create one account; return project, venv, env."""
+    project = bake(rate_limit_storage=storage)
+    venv = project_venv(project)
+    env = {
+        "FLASK_ENV": "production",
+        "SECRET_KEY": "k" * 48,
+        "JWT_SECRET_KEY": "j" * 48,
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'limits.db'}",
+        # Enough hashing work that a login keeps one worker busy while others accept.
+        "PASSWORD_HASH_ITERATIONS": "100000",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+    }
+    for command in (
+        ["db", "upgrade"],
+        ["users", "create-admin", "--email", EMAIL, "--name", "L", "--password", PASSWORD],
+    ):
+        result = run([str(venv / "bin" / "flask"), *command], cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
+    return project, venv, env
+
+
+def gunicorn(venv: Path, port: int, workers: int) -> list[str]:
+    return [
+        str(venv / "bin" / "gunicorn"),
+        "-w",
+        str(workers),
+        "-b",
+        f"127.0.0.1:{port}",
+        "wsgi:app",
+    ]
+
+
+def concurrent_logins(base: str) -> list[tuple[int, dict, dict]]:
+    """Fire CONCURRENT logins at once; return every (status, body, headers)."""
+    barrier = threading.Barrier(CONCURRENT)
+    results: list[tuple[int, dict, dict]] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        barrier.wait()
+        outcome = http("POST", f"{base}/auth/login", {"email": EMAIL, "password": PASSWORD})
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=one) for _ in range(CONCURRENT)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def tally(results: list[tuple[int, dict, dict]]) -> tuple[int, int]:
+    ok = sum(1 for status, _, _ in results if status == HTTPStatus.OK)
+    limited = [body for status, body, _ in results if status == HTTPStatus.TOO_MANY_REQUESTS]
+    for body in limited:
+        assert body == {"error": "Rate limit exceeded: 10 per 1 minute", "status_code": 429}
+    return ok, len(limited)
+
+
+@pytest.mark.slow
+def test_redis_limits_are_shared_by_all_workers(bake, tmp_path, private_redis):
+    project, venv, env = prepare(bake, "redis", tmp_path, private_redis.url)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    with running(gunicorn(venv, port, WORKERS), project, env, tmp_path / "server.log"):
+        wait_for_http(f"{base}/health")
+        ok, limited = tally(concurrent_logins(base))
+
+    print(json.dumps({"storage": "redis", "workers": WORKERS, "ok": ok, "limited": limited}))
+    assert (ok, limited) == (10, 10)
+
+
+@pytest.mark.slow
+def test_memory_limits_are_counted_per_worker(bake, tmp_path):
+    project, venv, env = prepare(bake, "memory", tmp_path, None)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+
+    with running(gunicorn(venv, port, WORKERS), project, env, tmp_path / "server.log"):
+        wait_for_http(f"{base}/health")
+        ok, limited = tally(concurrent_logins(base))
+
+    print(json.dumps({"storage": "memory", "workers": WORKERS, "ok": ok, "limited": limited}))
+    # Each worker allows 10 on its own, so more than 10 get through unless a single worker
+    # happened to take every request (the logins are slow enough to spread them out).
+    assert ok + limited == CONCURRENT
+    assert ok > 10
+
+
+@pytest.mark.slow
+def test_service_survives_redis_going_away(bake, tmp_path, private_redis):
+    project, venv, env = prepare(bake, "redis", tmp_path, private_redis.url)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "server.log"
+    login = {"email": EMAIL, "password": PASSWORD}
+
+    with running(gunicorn(venv, port, 1), project, env, log):
+        wait_for_http(f"{base}/health")
+        assert http("GET", f"{base}/ready")[:2] == (
+            HTTPStatus.OK,
+            {"status": "ready", "checks": {"database": "ok", "redis": "ok"}},
+        )
+
+        private_redis.stop()
+        statuses = [http("POST", f"{base}/auth/login", login)[0] for _ in range(3)]
+        ready_status, ready_body, _ = http("GET", f"{base}/ready")
+
+        private_redis.start()
+        deadline = time.monotonic() + 10
+        while http("GET", f"{base}/ready")[0] != HTTPStatus.OK and time.monotonic() < deadline:
+            time.sleep(0.2)
+        recovered = http("GET", f"{base}/ready")[0]
+
+    assert statuses == [HTTPStatus.OK] * 3
+    assert (ready_status, ready_body) == (
+        HTTPStatus.SERVICE_UNAVAILABLE,
+        {"status": "degraded", "checks": {"database": "ok", "redis": "unavailable"}},
+    )
+    assert recovered == HTTPStatus.OK
+    warnings = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert any(
+        entry["level"] == "WARNING" and "falling back to in-memory storage" in entry["message"]
+        for entry in warnings
+    ), log.read_text()[-3000:]

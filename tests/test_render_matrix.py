@@ -1,0 +1,95 @@
+"""Every combination of answers renders a project whose own suite passes on the real services."""
+
+import itertools
+import re
+import sqlite3
+
+import pytest
+
+from tests.conftest import REDIS_URL, fresh_database, project_venv, run
+
+DATABASES = ("sqlite", "postgresql", "mysql")
+STORAGES = ("memory", "redis")
+DOCKER = (False, True)
+MATRIX = list(itertools.product(DATABASES, STORAGES, DOCKER))
+
+
+def matrix_id(combo: tuple[str, str, bool]) -> str:
+    database, storage, docker = combo
+    return f"{database}-{storage}-{'docker' if docker else 'nodocker'}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("combo", MATRIX, ids=[matrix_id(c) for c in MATRIX])
+def test_rendered_suite_passes_on_the_chosen_services(bake, combo):
+    database, storage, docker = combo
+    project = bake(database=database, rate_limit_storage=storage, use_docker=docker)
+    venv = project_venv(project)
+    env = {"TEST_RATELIMIT_STORAGE_URI": REDIS_URL if storage == "redis" else "memory://"}
+
+    with fresh_database(database) as url:
+        result = run(
+            [str(venv / "bin" / "pytest"), "-p", "no:cacheprovider", "--cov-fail-under=90"],
+            cwd=project,
+            env={**env, "TEST_DATABASE_URL": url},
+        )
+
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output[-4000:]
+    summary = re.search(r"^=*\s*(\d+) passed in [\d.]+s\b.*$", output, re.M)
+    assert summary, output[-2000:]  # only "N passed": nothing failed, skipped or errored
+    assert int(summary.group(1)) >= 100
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("database", DATABASES)
+def test_migrations_upgrade_check_and_downgrade(bake, database):
+    project = bake(database=database)
+    flask = str(project_venv(project) / "bin" / "flask")
+
+    with fresh_database(database) as url:
+        env = {"DATABASE_URL": url, "FLASK_ENV": "development"}
+        for command in (
+            ["db", "upgrade"],
+            ["db", "check"],
+            ["db", "downgrade", "base"],
+            ["db", "upgrade"],
+        ):
+            result = run([flask, *command], cwd=project, env=env)
+            assert result.returncode == 0, f"flask {' '.join(command)}:\n{result.stderr}"
+        created = run(
+            [
+                flask,
+                "users",
+                "create-admin",
+                "--email",
+                "a@example.com",
+                "--name",
+                "Zoë 😀 مرحبا",
+                "--password",
+                "password123",
+            ],
+            cwd=project,
+            env=env,
+        )
+        assert created.returncode == 0, created.stderr
+
+
+@pytest.mark.slow
+def test_setup_environment_installs_and_migrates(bake):
+    project = bake(setup_environment=True)
+
+    assert (project / ".venv" / "bin" / "flask").exists()
+    with sqlite3.connect(project / "instance" / "app.db") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT name FROM roles ORDER BY id").fetchall() == [
+            ("admin",),
+            ("user",),
+        ]
+
+
+def test_without_setup_environment_nothing_is_installed(bake):
+    project = bake(setup_environment=False)
+
+    assert not (project / ".venv").exists()
+    assert not (project / "instance").exists()
