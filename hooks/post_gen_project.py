@@ -33,9 +33,16 @@ def remove_unused_files(project: Path, use_docker: bool, license_name: str) -> N
         remove_paths(project, ("LICENSE",))
 
 
-def generate_secrets() -> dict[str, str]:
-    """Return a fresh, independent random value for every secret setting."""
-    return {name: secrets.token_urlsafe(SECRET_BYTES) for name in SECRET_NAMES}
+def generate_secrets(names: tuple[str, ...] = SECRET_NAMES) -> dict[str, str]:
+    """Return a fresh, independent, URL-safe random value for each setting in `names`."""
+    return {name: secrets.token_urlsafe(SECRET_BYTES) for name in names}
+
+
+def secret_names(use_docker: bool, database: str) -> tuple[str, ...]:
+    """The settings to fill with secrets: the app's, plus the compose database password."""
+    if use_docker and database != "sqlite":
+        return (*SECRET_NAMES, "DB_PASSWORD")
+    return SECRET_NAMES
 
 
 def write_env_file(project: Path, values: dict[str, str]) -> Path:
@@ -116,12 +123,14 @@ def next_steps(slug: str, environment_ready: bool) -> str:
 
 def main() -> None:
     project = Path.cwd()
+    use_docker = r"""{{ cookiecutter.use_docker }}""" == "True"
     remove_unused_files(
         project,
-        use_docker=r"""{{ cookiecutter.use_docker }}""" == "True",
+        use_docker=use_docker,
         license_name=r"""{{ cookiecutter.open_source_license }}""",
     )
-    write_env_file(project, generate_secrets())
+    names = secret_names(use_docker, r"""{{ cookiecutter.database }}""")
+    write_env_file(project, generate_secrets(names))
     ready = False
     if r"""{{ cookiecutter.setup_environment }}""" == "True":
         ready = set_up_environment(project, r"""{{ cookiecutter.python_version }}""")

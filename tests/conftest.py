@@ -180,8 +180,14 @@ def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict, di
 
 
 @contextlib.contextmanager
-def running(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> Iterator[None]:
-    """Run a server process for the duration of the block; its stderr+stdout go to `log`."""
+def running(
+    command: list[str], cwd: Path, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Run a server process (in its own group) for the block; its output goes to `log`.
+
+    On leaving, the group gets SIGTERM (SIGKILL if it will not stop); the process's return
+    code is then on the yielded object.
+    """
     with log.open("w") as out:
         process = subprocess.Popen(
             command,
@@ -192,7 +198,7 @@ def running(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> It
             start_new_session=True,
         )
         try:
-            yield
+            yield process
         finally:
             os.killpg(process.pid, signal.SIGTERM)
             try:

@@ -65,6 +65,16 @@ def test_generated_secrets_are_long_and_distinct():
     assert first != second
 
 
+@pytest.mark.parametrize(
+    ("use_docker", "database", "extra"),
+    [(False, "postgresql", ()), (True, "sqlite", ()), (True, "mysql", ("DB_PASSWORD",))],
+)
+def test_compose_database_password_is_generated_only_when_compose_starts_a_server(
+    use_docker, database, extra
+):
+    assert post.secret_names(use_docker, database) == ("SECRET_KEY", "JWT_SECRET_KEY", *extra)
+
+
 def test_write_env_file_replaces_only_the_secrets(tmp_path):
     (tmp_path / ".env.sample").write_text("A=1\nSECRET_KEY=x\nJWT_SECRET_KEY=y\nB=2\n")
 
