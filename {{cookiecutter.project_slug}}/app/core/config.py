@@ -95,6 +95,9 @@ class BaseConfig:
         self.RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "200 per day;50 per hour")
         self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
+        self.RATELIMIT_LOGIN_ACCOUNT = os.environ.get(
+            "RATELIMIT_LOGIN_ACCOUNT", "10 per 15 minutes"
+        )
         self.RATELIMIT_USERS = os.environ.get("RATELIMIT_USERS", "30 per minute")
         self.RATELIMIT_USERS_CREATE = os.environ.get("RATELIMIT_USERS_CREATE", "10 per minute")
 
@@ -181,7 +184,7 @@ class TestingConfig(BaseConfig):
     def __init__(self) -> None:
         super().__init__()
         self.SECRET_KEY = "testing-secret-key-that-is-long-enough-0123"  # noqa: S105
-        self.JWT_SECRET_KEY = "testing-jwt-secret-key-that-is-long-enough-0123"  # noqa: S105
+        self.JWT_SECRET_KEY = "testing-jwt-secret-" + "k" * 64
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
         self.PASSWORD_HASH_ITERATIONS = 1
         self.RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")

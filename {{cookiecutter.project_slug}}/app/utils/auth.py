@@ -4,7 +4,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask_jwt_extended import JWTManager, current_user, jwt_required
+from flask import request
+from flask_jwt_extended import JWTManager, current_user, jwt_required, verify_jwt_in_request
 
 from app.database.schema import User
 from app.errors.domain import PermissionDenied
@@ -16,6 +17,23 @@ F = TypeVar("F", bound=Callable[..., Any])
 # Access tokens travel only in the Authorization header; refresh tokens only in their cookie.
 login_required = jwt_required(locations=["headers"])
 refresh_required = jwt_required(refresh=True, locations=["cookies"])
+
+
+def logout_required(view: F) -> F:
+    """Accept the access token in the header, or else the refresh cookie with its CSRF header.
+
+    The cookie path lets a browser whose access token has expired still end its session.
+    """
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if "Authorization" in request.headers:
+            verify_jwt_in_request(locations=["headers"])
+        else:
+            verify_jwt_in_request(refresh=True, locations=["cookies"])
+        return view(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def role_required(role: str) -> Callable[[F], F]:

@@ -2,8 +2,6 @@
 
 from http import HTTPStatus
 
-import pytest
-
 from app.modules.users import repository
 from tests.conftest import PASSWORD
 
@@ -97,16 +95,9 @@ def test_login_with_wrong_password_is_401(client, user):
     assert response.json == {"error": "Invalid email or password", "status_code": 401}
 
 
-def test_login_with_unknown_email_looks_like_wrong_password(client, user):
-    unknown = client.post("/auth/login", json={"email": "x@example.com", "password": "wrong-pass"})
-    wrong = client.post("/auth/login", json={"email": user.email, "password": "wrong-pass"})
-
-    assert (unknown.status_code, unknown.json) == (wrong.status_code, wrong.json)
-
-
 def test_login_is_limited_to_ten_a_minute_with_json_429(client, user):
     for _ in range(10):
-        client.post("/auth/login", json={"email": user.email, "password": "wrong-pass"})
+        client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
 
     response = client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
 
@@ -144,71 +135,8 @@ def test_refresh_with_access_token_in_header_is_401(client, app, user_headers):
     assert response.status_code == HTTPStatus.UNAUTHORIZED
 
 
-def test_replayed_refresh_token_is_401_and_kills_the_session(client, app, user):
-    client.post("/auth/login", json={"email": user.email, "password": PASSWORD})
-    stolen = refresh_cookie(client, app).value
-    client.post("/auth/refresh")
-
-    client.set_cookie(app.config["JWT_REFRESH_COOKIE_NAME"], stolen, path="/auth")
-    replay = client.post("/auth/refresh")
-
-    assert replay.status_code == HTTPStatus.UNAUTHORIZED
-    assert replay.json["error"].startswith("Refresh token has already been used")
-
-
-def test_logout_revokes_access_token_and_clears_cookie(client, app, user, login):
-    headers = login(user)
-
-    response = client.post("/auth/logout", headers=headers)
-
-    assert response.status_code == HTTPStatus.OK
-    assert response.json == {"message": "Logged out successfully"}
-    assert refresh_cookie(client, app) is None
-    after = client.get(f"/users/{user.id}", headers=headers)
-    assert after.status_code == HTTPStatus.UNAUTHORIZED
-    assert after.json == {"error": "Token has been revoked", "status_code": 401}
-
-
-def test_logout_also_revokes_the_refresh_token(client, app, user, login):
-    headers = login(user)
-    cookie = refresh_cookie(client, app).value
-    client.post("/auth/logout", headers=headers)
-
-    client.set_cookie(app.config["JWT_REFRESH_COOKIE_NAME"], cookie, path="/auth")
-
-    assert client.post("/auth/refresh").status_code == HTTPStatus.UNAUTHORIZED
-
-
 def test_logout_without_token_is_401(client):
     response = client.post("/auth/logout")
 
     assert response.status_code == HTTPStatus.UNAUTHORIZED
     assert response.json["error"].startswith("Missing or invalid credentials")
-
-
-@pytest.mark.parametrize(
-    ("data", "content_type", "status"),
-    [
-        ("{not json", "application/json", HTTPStatus.BAD_REQUEST),
-        ('{"email": NaN}', "application/json", HTTPStatus.BAD_REQUEST),
-        ("[" * 50_000 + "]" * 50_000, "application/json", HTTPStatus.BAD_REQUEST),
-        ("email=a", "application/x-www-form-urlencoded", HTTPStatus.UNSUPPORTED_MEDIA_TYPE),
-        ('["a", "b"]', "application/json", HTTPStatus.BAD_REQUEST),
-        ('"just a string"', "application/json", HTTPStatus.BAD_REQUEST),
-    ],
-)
-def test_unusable_bodies_get_a_json_4xx(client, data, content_type, status):
-    response = client.post("/auth/login", data=data, content_type=content_type)
-
-    assert response.status_code == status
-    assert response.json["status_code"] == status
-    assert response.json["error"]
-
-
-def test_body_over_the_size_limit_is_413(client, app):
-    big = "x" * (app.config["MAX_CONTENT_LENGTH"] + 1)
-
-    response = client.post("/auth/register", data=big, content_type="application/json")
-
-    assert response.status_code == HTTPStatus.REQUEST_ENTITY_TOO_LARGE
-    assert response.json == {"error": "Request Entity Too Large", "status_code": 413}

@@ -3,7 +3,6 @@
 from http import HTTPStatus
 
 from app.database.schema import ROLE_ADMIN
-from app.extensions import db
 from app.modules.users import repository
 
 
@@ -144,20 +143,3 @@ def test_user_endpoints_are_limited_to_thirty_a_minute(client, user, user_header
 
     assert statuses == {HTTPStatus.OK}
     assert extra.status_code == HTTPStatus.TOO_MANY_REQUESTS
-
-
-def test_deactivated_user_token_is_401(client, user, user_headers):
-    user.is_active = False
-    db.session.commit()
-
-    response = client.get(f"/users/{user.id}", headers=user_headers)
-
-    assert response.status_code == HTTPStatus.UNAUTHORIZED
-    assert response.json == {"error": "User is unknown or inactive", "status_code": 401}
-
-
-def test_demoted_admin_loses_access_at_once(client, admin, admin_headers):
-    admin.role = repository.get_role("user")
-    db.session.commit()
-
-    assert client.get("/users", headers=admin_headers).status_code == HTTPStatus.FORBIDDEN

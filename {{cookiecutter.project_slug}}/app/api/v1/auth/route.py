@@ -4,7 +4,8 @@ from flask import Blueprint, Response, current_app
 
 from app.extensions import limiter
 from app.modules.auth import controller
-from app.utils.auth import login_required, refresh_required
+from app.utils.auth import logout_required, refresh_required
+from app.utils.limits import login_account_key, login_failed
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -24,6 +25,11 @@ def register() -> tuple[Response, int]:
 
 @bp.post("/login")
 @limiter.limit(lambda: current_app.config["RATELIMIT_LOGIN"])
+@limiter.limit(
+    lambda: current_app.config["RATELIMIT_LOGIN_ACCOUNT"],
+    key_func=login_account_key,
+    deduct_when=login_failed,
+)
 def login() -> Response:
     """Log in: access token in the body, refresh token in an HttpOnly cookie."""
     return controller.login()
@@ -38,7 +44,7 @@ def refresh() -> Response:
 
 
 @bp.post("/logout")
-@login_required
+@logout_required
 def logout() -> Response:
     """Log out: revoke the session and clear the refresh cookie."""
     return controller.logout()
