@@ -166,10 +166,12 @@ def wait_for_http(url: str, deadline: float = 30.0) -> None:
     raise AssertionError(f"{url} did not answer within {deadline} s")
 
 
-def http(method: str, url: str, body: dict | None = None) -> tuple[int, dict, dict[str, str]]:
+def http(
+    method: str, url: str, body: dict | None = None, headers: dict[str, str] | None = None
+) -> tuple[int, dict, dict[str, str]]:
     """Send one JSON request; return status, decoded body and headers (errors included)."""
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method)
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     if data is not None:
         request.add_header("Content-Type", "application/json")
     try:
