@@ -28,7 +28,8 @@ def create_user() -> tuple[Response, int]:
     return controller.create_user()
 
 
-@bp.get("/<int:user_id>")
+# Ids are 32-bit columns: a larger number is a 404 here, not an overflow in the database (500).
+@bp.get("/<int(max=2147483647):user_id>")
 @users_limit
 @login_required
 def get_user(user_id: int) -> Response:
