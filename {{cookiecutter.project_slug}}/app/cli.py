@@ -1,13 +1,25 @@
-"""`flask users ...` commands."""
+"""`flask users ...` and `flask seed-demo` commands."""
 
 import click
-from flask.cli import AppGroup
+from flask import current_app
+from flask.cli import AppGroup, with_appcontext
 from marshmallow import ValidationError
 
+from app.database.schema import ROLE_ADMIN, ROLE_USER
+from app.errors.domain import EmailAlreadyRegistered
 from app.modules.users import service
 from app.modules.users.model import UserCreateSchema
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+
+# (e-mail, name, role, age) of the accounts `flask seed-demo` creates.
+DEMO_USERS = (
+    ("admin@example.com", "Ada Admin", ROLE_ADMIN, 36),
+    ("alice@example.com", "Alice Example", ROLE_USER, 29),
+    ("bob@example.com", "Bob Example", ROLE_USER, 41),
+    ("carol@example.com", "Carol Example", ROLE_USER, None),
+)
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - development data, printed on purpose
 
 
 @users_cli.command("create-admin")
@@ -23,6 +35,29 @@ def create_admin(email: str, name: str, password: str) -> None:
     user, created = service.make_admin(data["email"], data["name"], data["password"])
     verb = "Created" if created else "Promoted"
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
+
+
+@click.command("seed-demo")
+@click.option("--password", default=DEMO_PASSWORD, show_default=True, help="For every account.")
+@with_appcontext
+def seed_demo(password: str) -> None:
+    """Fill a development database with demo accounts; existing ones are left alone."""
+    if current_app.config["ENV_NAME"] == "production":
+        raise click.ClickException("seed-demo fills development databases; FLASK_ENV is production")
+    for email, name, role, age in DEMO_USERS:
+        try:
+            data = UserCreateSchema().load(
+                {"email": email, "name": name, "password": password, "age": age}
+            )
+        except ValidationError as exc:
+            raise click.BadParameter(_describe(exc.messages)) from None
+        try:
+            user = service.create_user(**data, role=role)
+        except EmailAlreadyRegistered:
+            click.echo(f"Kept {email}: it exists already.")
+            continue
+        click.echo(f"Created {role} {user.email} (id {user.id}).")
+    click.echo(f"Demo accounts log in with the password {password!r}.")
 
 
 def _describe(messages: object) -> str:

@@ -6,11 +6,8 @@
 #
 # The image's ENTRYPOINT. It runs outside a container too, from any directory, with the
 # project's virtualenv first on PATH. Optional settings:
-#   PORT (8000) or BIND (0.0.0.0:$PORT)   where gunicorn listens
-#   WEB_CONCURRENCY (2)                   gunicorn worker processes
 #   DB_WAIT_TIMEOUT (60)                  seconds to wait for the database
-#   FORWARDED_ALLOW_IPS                   peers gunicorn trusts for X-Forwarded-Proto; by
-#                                         default any when TRUSTED_PROXY_HOPS > 0, else none
+#   PORT, BIND, WEB_CONCURRENCY, ...      read by gunicorn.conf.py, which lists them all
 #   GUNICORN_CMD_ARGS                     further gunicorn options
 set -eu
 
@@ -23,17 +20,4 @@ if [ "$#" -gt 0 ]; then
 fi
 flask db upgrade
 
-# gunicorn takes X-Forwarded-Proto as far as the app's ProxyFix does: from the proxy in front
-# when TRUSTED_PROXY_HOPS > 0 (its address inside a container network is not known here), else
-# from no one.
-if [ "${TRUSTED_PROXY_HOPS:-0}" -gt 0 ]; then
-    trusted_peers="*"
-else
-    trusted_peers=""
-fi
-
-exec gunicorn \
-    --bind "${BIND:-0.0.0.0:${PORT:-8000}}" \
-    --workers "${WEB_CONCURRENCY:-2}" \
-    --forwarded-allow-ips "${FORWARDED_ALLOW_IPS-$trusted_peers}" \
-    wsgi:app
+exec gunicorn -c gunicorn.conf.py wsgi:app

@@ -1,5 +1,6 @@
-"""`flask users create-admin`."""
+"""`flask users create-admin` and `flask seed-demo`."""
 
+from app.cli import DEMO_PASSWORD, DEMO_USERS
 from app.database.schema import ROLE_ADMIN
 from app.extensions import db
 from app.modules.users import repository
@@ -41,3 +42,60 @@ def test_create_admin_rejects_short_password(app):
     assert result.exit_code != 0
     assert "password" in result.output
     assert repository.get_by_email("s@example.com") is None
+
+
+def seed(app, *args):
+    return app.test_cli_runner().invoke(args=["seed-demo", *args])
+
+
+def roles_by_email() -> dict[str, str]:
+    db.session.expire_all()
+    return {user.email: user.role.name for user in repository.page(offset=0, limit=100)}
+
+
+def test_seed_demo_creates_the_demo_accounts_through_the_service(app):
+    result = seed(app)
+
+    assert result.exit_code == 0, result.output
+    assert roles_by_email() == {email: role for email, _, role, _ in DEMO_USERS}
+    assert repository.get_by_email("alice@example.com").check_password(DEMO_PASSWORD)
+    assert f"password {DEMO_PASSWORD!r}" in result.output
+
+
+def test_seed_demo_twice_creates_nothing_more(app):
+    seed(app)
+    result = seed(app)
+
+    assert result.exit_code == 0, result.output
+    assert result.output.count("it exists already") == len(DEMO_USERS)
+    assert repository.count() == len(DEMO_USERS)
+
+
+def test_seed_demo_leaves_an_existing_account_alone(app, make_user):
+    make_user(email="alice@example.com", name="The Real Alice")
+
+    result = seed(app, "--password", "another-password")
+
+    assert result.exit_code == 0, result.output
+    db.session.expire_all()
+    alice = repository.get_by_email("alice@example.com")
+    assert (alice.name, alice.check_password("another-password")) == ("The Real Alice", False)
+    assert repository.get_by_email("bob@example.com").check_password("another-password")
+
+
+def test_seed_demo_refuses_to_run_in_production(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ENV_NAME", "production")
+
+    result = seed(app)
+
+    assert result.exit_code == 1
+    assert "FLASK_ENV is production" in result.output
+    assert repository.count() == 0
+
+
+def test_seed_demo_rejects_a_short_password(app):
+    result = seed(app, "--password", "short")
+
+    assert result.exit_code == 2
+    assert "password" in result.output
+    assert repository.count() == 0
