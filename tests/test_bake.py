@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import ROOT, run
 
-MARKER = re.compile(r"\{\{|\{%|\{#")
+# `${{ ... }}` is a GitHub Actions expression that must survive rendering, not a leftover.
+MARKER = re.compile(r"(?<!\$)\{\{|\{%|\{#")
 EXPECTED_FILES = [
     "README.md",
     "LICENSE",

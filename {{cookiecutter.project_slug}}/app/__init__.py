@@ -3,14 +3,16 @@
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from app.api.docs.route import register_docs
 from app.api.health.route import bp as health_bp
 from app.api.v1.auth.route import bp as auth_bp
 from app.api.v1.users.route import bp as users_bp
-from app.cli import users_cli
+from app.cli import seed_demo, users_cli
 from app.core.config import BaseConfig, config_for
 from app.core.json import ApiRequest, StrictJSONProvider
 from app.core.logging import configure_logging
 from app.core.security import add_hsts, security_headers
+from app.core.sessions import NoSessionInterface
 from app.errors.handlers import register_error_handlers
 from app.extensions import cors, db, jwt, limiter, migrate, talisman
 from app.utils.auth import register_token_callbacks
@@ -19,6 +21,7 @@ from app.utils.auth import register_token_callbacks
 class ApiFlask(Flask):
     json_provider_class = StrictJSONProvider
     request_class = ApiRequest
+    session_interface = NoSessionInterface()
 
 
 EXPOSED_HEADERS = ["X-Total-Count", "Link", "Retry-After", "X-Request-ID", "X-CSRF-Token"]
@@ -53,8 +56,10 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(users_bp)
+    register_docs(app)
 
     register_token_callbacks(jwt)
     register_error_handlers(app, jwt)
     app.cli.add_command(users_cli)
+    app.cli.add_command(seed_demo)
     return app

@@ -2,10 +2,10 @@
 
 import json
 import logging
+import os
 import re
 import sys
 import time
-import uuid
 from datetime import UTC, datetime
 
 from flask import Flask, Response, g, has_request_context, request
@@ -57,10 +57,13 @@ def configure_logging(app: Flask) -> None:
 
     # Every module logs under "app" (this package), which is also Flask's `app.logger`;
     # Flask-Limiter reports a lost Redis under its own name.
+    # They do not propagate: a root handler (Alembic's logging config installs one when
+    # migrations run in-process) would print every line twice.
     for name in ("app", "flask-limiter"):
         logger = logging.getLogger(name)
         logger.handlers[:] = [handler]
         logger.setLevel(app.config["LOG_LEVEL"])
+        logger.propagate = False
 
     app.before_request(_start_request)
     app.after_request(_finish_request)
@@ -68,12 +71,12 @@ def configure_logging(app: Flask) -> None:
 
 def _start_request() -> None:
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
-    g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else uuid.uuid4().hex
+    g.request_id = incoming if REQUEST_ID_PATTERN.match(incoming) else os.urandom(16).hex()
     g.request_started = time.perf_counter()
 
 
 def _finish_request(response: Response) -> Response:
-    request_id = g.get("request_id") or uuid.uuid4().hex
+    request_id = g.get("request_id") or os.urandom(16).hex()
     response.headers[REQUEST_ID_HEADER] = request_id
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None

@@ -4,13 +4,12 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import request
+from flask import g, request
 from flask_jwt_extended import JWTManager, current_user, jwt_required, verify_jwt_in_request
 
 from app.database.schema import User
 from app.errors.domain import PermissionDenied
 from app.modules.auth import repository as auth_repository
-from app.modules.users import repository as user_repository
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -53,17 +52,19 @@ def role_required(role: str) -> Callable[[F], F]:
 
 
 def register_token_callbacks(jwt: JWTManager) -> None:
-    """Load the user for each token and reject tokens of revoked sessions."""
-
-    @jwt.user_lookup_loader
-    def load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
-        try:
-            user = user_repository.get_by_id(int(payload["sub"]))
-        except (TypeError, ValueError):
-            return None
-        return user if user is not None and user.is_active else None
+    """Reject tokens of revoked sessions and load each token's user, in one query per request."""
 
     @jwt.token_in_blocklist_loader
     def session_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        session_id = payload.get("sid")
-        return session_id is None or not auth_repository.session_is_live(session_id)
+        try:
+            user = auth_repository.user_of_live_session(payload["sid"], int(payload["sub"]))
+        except (KeyError, TypeError, ValueError):
+            user = None
+        # Handed to load_user below, which Flask-JWT-Extended calls right after this check.
+        g.token_user = user
+        return user is None
+
+    @jwt.user_lookup_loader
+    def load_user(_header: dict[str, Any], _payload: dict[str, Any]) -> User | None:
+        user = g.pop("token_user", None)
+        return user if user is not None and user.is_active else None

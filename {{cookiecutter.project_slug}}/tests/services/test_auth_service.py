@@ -32,7 +32,7 @@ def test_login_issues_tokens_bound_to_one_live_session(user):
     assert (access["type"], refresh["type"]) == ("access", "refresh")
     assert access["sub"] == refresh["sub"] == str(user.id)
     assert access["sid"] == refresh["sid"]
-    assert repository.session_is_live(access["sid"])
+    assert repository.user_of_live_session(access["sid"], user.id) == user
 
 
 def test_login_with_wrong_password_is_refused(user):
@@ -75,7 +75,7 @@ def test_reusing_a_rotated_refresh_token_revokes_the_session(user):
 
     with pytest.raises(RefreshTokenReused):
         service.rotate_refresh_token(claims)
-    assert not repository.session_is_live(claims["sid"])
+    assert repository.user_of_live_session(claims["sid"], user.id) is None
 
 
 def test_logout_revokes_the_session(user):
@@ -84,7 +84,7 @@ def test_logout_revokes_the_session(user):
 
     service.logout(session_id)
 
-    assert not repository.session_is_live(session_id)
+    assert repository.user_of_live_session(session_id, user.id) is None
 
 
 def test_new_password_for_admin_revokes_existing_sessions(user):
@@ -92,4 +92,4 @@ def test_new_password_for_admin_revokes_existing_sessions(user):
 
     user_service.make_admin(user.email, user.name, "a brand new password")
 
-    assert not repository.session_is_live(decode_token(tokens.access)["sid"])
+    assert repository.user_of_live_session(decode_token(tokens.access)["sid"], user.id) is None

@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from flask import Blueprint, Response, jsonify
+from flask import Blueprint, Response, jsonify, request
 
 from app.extensions import limiter
 from app.modules.health.service import OK, check_dependencies
@@ -10,15 +10,19 @@ from app.modules.health.service import OK, check_dependencies
 bp = Blueprint("health", __name__)
 
 
+@limiter.request_filter
+def is_probe() -> bool:
+    """Probes never count against limits, and skip the limiter's bookkeeping altogether."""
+    return request.blueprint == bp.name
+
+
 @bp.get("/health")
-@limiter.exempt
 def health() -> Response:
     """Report that the process is up, without touching any dependency."""
     return jsonify(status="ok")
 
 
 @bp.get("/ready")
-@limiter.exempt
 def ready() -> tuple[Response, int]:
     """Report whether the database (and Redis, when used) answer; 503 when any does not."""
     checks = check_dependencies()

@@ -53,7 +53,9 @@ def create_user(
 
 def get_visible_user(viewer: User, user_id: int) -> User:
     """Return user `user_id` if `viewer` may see it; others' accounts look absent (404)."""
-    if viewer.id != user_id and not viewer.is_admin:
+    if viewer.id == user_id:
+        return viewer
+    if not viewer.is_admin:
         raise UserNotFound()
     user = repository.get_by_id(user_id)
     if user is None:

@@ -1,0 +1,429 @@
+"""Benchmark the template and the service it renders; see README "Benchmarks".
+
+Every comparison is measured side by side in one run, interleaved (A, B, A, B, ...), and each
+figure is the median over the rounds. Load comes from wrk on loopback, bounded in time.
+
+    .venv/bin/python bench/run.py                # everything, results in bench/results.json
+    .venv/bin/python bench/run.py --only render  # one part
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import (  # noqa: E402 - needs ROOT on sys.path
+    free_port,
+    fresh_database,
+    http,
+    project_venv,
+    running,
+    wait_for_http,
+)
+
+COOKIECUTTER = str(ROOT / ".venv" / "bin" / "cookiecutter")
+EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
+# Limits stay on (their cost is part of every request) but high enough never to trip.
+HIGH_LIMIT = "100000000 per minute"
+WORKERS = 2
+
+
+def median(values: list[float]) -> float:
+    return round(statistics.median(values), 4)
+
+
+def interleave(rounds: int, **runs: Callable[[], float]) -> dict[str, list[float]]:
+    """Call each run once per round, alternating the order, and collect the results."""
+    results: dict[str, list[float]] = {name: [] for name in runs}
+    names = list(runs)
+    for index in range(rounds):
+        order = names if index % 2 == 0 else list(reversed(names))
+        for name in order:
+            results[name].append(runs[name]())
+    return results
+
+
+def timed(command: list[str], cwd: Path = ROOT) -> float:
+    started = time.perf_counter()
+    subprocess.run(command, cwd=cwd, check=True, capture_output=True)
+    return time.perf_counter() - started
+
+
+def bake(out: Path, **answers: object) -> Path:
+    args = [
+        f"{key}={'yes' if value is True else 'no' if value is False else value}"
+        for key, value in answers.items()
+    ]
+    subprocess.run(
+        [COOKIECUTTER, "--no-input", "-o", str(out), str(ROOT), *args],
+        check=True,
+        capture_output=True,
+    )
+    return next(path for path in out.iterdir() if path.is_dir())
+
+
+# 1. Render ------------------------------------------------------------------------------
+
+
+def bench_render(rounds: int) -> dict:
+    scratch = Path(tempfile.mkdtemp(prefix="bench-render-"))
+    counter = iter(range(10_000))
+
+    def render() -> float:
+        return timed(
+            [
+                COOKIECUTTER,
+                "--no-input",
+                "-o",
+                str(scratch / str(next(counter))),
+                str(ROOT),
+                "setup_environment=no",
+            ]
+        )
+
+    def floor() -> float:
+        return timed([COOKIECUTTER, "--version"])
+
+    results = interleave(rounds, render=render, floor=floor)
+    ratios = [r / f for r, f in zip(results["render"], results["floor"], strict=True)]
+    started = time.perf_counter()
+    bake(scratch / "full", setup_environment=True)
+    with_setup = time.perf_counter() - started
+    shutil.rmtree(scratch, ignore_errors=True)
+    return {
+        "render_s": median(results["render"]),
+        "cookiecutter_version_s": median(results["floor"]),
+        "ratio": median(ratios),
+        "render_with_setup_environment_s": round(with_setup, 2),
+        "target_ratio": 1.3,
+    }
+
+
+# 2-4. Requests --------------------------------------------------------------------------
+
+
+def wrk(url: str, seconds: int, connections: int = 16, token: str | None = None) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if connections == 1:
+        command[1] = "-t1"
+    if token:
+        command += ["-H", f"Authorization: Bearer {token}"]
+    output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if non_2xx:
+        raise RuntimeError(f"{url}: {non_2xx.group(1)} non-2xx answers under load:\n{output}")
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "p50_ms": _latency(output, "50%"),
+        "p99_ms": _latency(output, "99%"),
+    }
+
+
+def _latency(output: str, percentile: str) -> float:
+    value, unit = re.search(rf"^\s+{percentile}\s+([\d.]+)(us|ms|s)\s*$", output, re.M).groups()
+    return round(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 3)
+
+
+def app_env(database_url: str, storage: str = "memory://", **extra: str) -> dict[str, str]:
+    return {
+        "FLASK_ENV": "production",
+        "SECRET_KEY": "s" * 48,
+        "JWT_SECRET_KEY": "j" * 48,
+        "DATABASE_URL": database_url,
+        "RATELIMIT_STORAGE_URI": storage,
+        "RATELIMIT_DEFAULT": HIGH_LIMIT,
+        "RATELIMIT_USERS": HIGH_LIMIT,
+        "RATELIMIT_LOGIN": HIGH_LIMIT,
+        "RATELIMIT_LOGIN_ACCOUNT": HIGH_LIMIT,
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
+def flask(project: Path, env: dict[str, str], *args: str) -> None:
+    venv = project_venv(project)
+    subprocess.run(
+        [str(venv / "bin" / "flask"), *args],
+        cwd=project,
+        check=True,
+        capture_output=True,
+        env={**os.environ, **env},
+    )
+
+
+@contextmanager
+def served(
+    project: Path, env: dict[str, str], app: str = "wsgi:app", chdir: Path | None = None
+) -> Iterator[tuple[str, subprocess.Popen]]:
+    """Serve `app` under gunicorn with WORKERS sync workers; yield its base URL and process."""
+    venv = project_venv(project)
+    port = free_port()
+    command = [
+        str(venv / "bin" / "gunicorn"),
+        "-w",
+        str(WORKERS),
+        "-b",
+        f"127.0.0.1:{port}",
+        "--error-logfile",
+        "-",
+        app,
+    ]
+    log = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
+    with running(command, chdir or project, env, log) as process:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_http(f"{base}/health")
+        yield base, process
+
+
+def prepared_project(scratch: Path, database: str, storage: str, stack: ExitStack) -> tuple:
+    """Render, migrate and create the benchmark admin; return project, env and its token."""
+    project = bake(scratch / f"{database}-{storage}", database=database, rate_limit_storage=storage)
+    project_venv(project)
+    if database == "sqlite":
+        url = f"sqlite:///{scratch / f'{database}-{storage}.db'}"
+    else:
+        url = stack.enter_context(fresh_database(database))
+    env = app_env(url, "redis://127.0.0.1:6379/0" if storage == "redis" else "memory://")
+    flask(project, env, "db", "upgrade")
+    flask(
+        project,
+        env,
+        "users",
+        "create-admin",
+        "--email",
+        EMAIL,
+        "--name",
+        "Bench",
+        "--password",
+        PASSWORD,
+    )
+    return project, env, url
+
+
+def login_token(base: str) -> str:
+    status, body, _ = http("POST", f"{base}/auth/login", {"email": EMAIL, "password": PASSWORD})
+    assert status == 200, body
+    return body["access_token"]
+
+
+def worker_rss_mb(master: subprocess.Popen) -> float:
+    """Largest resident set of the gunicorn workers (children of the master process)."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(master.pid)], capture_output=True, text=True
+    ).stdout.split()
+    # `running` starts gunicorn directly, so its workers are the master's children.
+    sizes = []
+    for pid in children:
+        status = Path(f"/proc/{pid}/status").read_text()
+        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
+    return round(max(sizes), 1)
+
+
+def bench_overhead(rounds: int, seconds: int, scratch: Path) -> dict:
+    with ExitStack() as stack:
+        project, env, _ = prepared_project(scratch, "sqlite", "memory", stack)
+        api, master = stack.enter_context(served(project, env))
+        bare, _ = stack.enter_context(served(project, {}, "bare_app:app", ROOT / "bench"))
+        token = login_token(api)
+        user_url = f"{api}/users/1"
+        for url, auth in ((f"{api}/health", None), (user_url, token), (f"{bare}/health", None)):
+            wrk(url, 1, token=auth)  # warm-up
+        results = interleave(
+            rounds,
+            health=lambda: wrk(f"{api}/health", seconds),
+            user=lambda: wrk(user_url, seconds, token=token),
+            bare=lambda: wrk(f"{bare}/health", seconds),
+        )
+        rss = worker_rss_mb(master)
+    return {
+        "health": summarise(results["health"], results["bare"], 0.75),
+        "get_user_sqlite": summarise(results["user"], results["bare"], 0.55),
+        "bare": summarise(results["bare"], results["bare"], None),
+        "worker_rss_mb": rss,
+        "target_worker_rss_mb": 80,
+    }
+
+
+def summarise(runs: list[dict], bare: list[dict], target: float | None) -> dict:
+    ratios = [run["rps"] / base["rps"] for run, base in zip(runs, bare, strict=True)]
+    return {
+        "rps": median([r["rps"] for r in runs]),
+        "p50_ms": median([r["p50_ms"] for r in runs]),
+        "p99_ms": median([r["p99_ms"] for r in runs]),
+        "ratio_to_bare": median(ratios),
+        "target_ratio": target,
+    }
+
+
+def bench_postgres_redis(rounds: int, seconds: int, scratch: Path) -> dict:
+    with ExitStack() as stack:
+        project, env, _ = prepared_project(scratch, "postgresql", "redis", stack)
+        api, _ = stack.enter_context(served(project, env))
+        sqlite_project, _, _ = prepared_project(scratch, "sqlite", "memory", stack)
+        bare, _ = stack.enter_context(served(sqlite_project, {}, "bare_app:app", ROOT / "bench"))
+        token = login_token(api)
+        wrk(f"{api}/users/1", 1, token=token)
+        wrk(f"{bare}/health", 1)
+        results = interleave(
+            rounds,
+            user=lambda: wrk(f"{api}/users/1", seconds, token=token),
+            bare=lambda: wrk(f"{bare}/health", seconds),
+        )
+    return {"get_user_postgresql_redis": summarise(results["user"], results["bare"], None)}
+
+
+def seed_users(database: Path, total: int) -> None:
+    """Bulk-insert plain users until the table holds `total` rows."""
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    with sqlite3.connect(database) as conn:
+        have = conn.execute("SELECT count(*) FROM users").fetchone()[0]
+        rows = ((f"seed{n}@example.com", f"Seed {n}", 30, 2, 1, now) for n in range(have, total))
+        conn.executemany(
+            "INSERT INTO users (email, name, age, role_id, is_active, created_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+
+
+def bench_scaling(rounds: int, seconds: int, scratch: Path) -> dict:
+    """First and last page of GET /users on a 1,000-user and a 100,000-user table, served by
+    two servers side by side so that every measurement is interleaved with the others."""
+    with ExitStack() as stack:
+        project, env, url = prepared_project(scratch, "sqlite", "memory", stack)
+        sources = {}
+        for total in (1_000, 100_000):
+            database = scratch / f"users-{total}.db"
+            shutil.copyfile(url.removeprefix("sqlite:///"), database)
+            seed_users(database, total)
+            api, _ = stack.enter_context(
+                served(project, env | {"DATABASE_URL": f"sqlite:///{database}"})
+            )
+            sources[total] = (api, login_token(api))
+        pages = {
+            f"{where}_{total}": (api, token, page)
+            for total, (api, token) in sources.items()
+            for where, page in (("first", 1), ("last", (total + 19) // 20))
+        }
+
+        def measure(api: str, token: str, page: int) -> float:
+            url = f"{api}/users?page={page}&per_page=20"
+            return wrk(url, seconds, connections=1, token=token)["p50_ms"]
+
+        for api, token, page in pages.values():
+            measure(api, token, page)  # warm-up
+        latencies = interleave(
+            rounds,
+            **{name: partial(measure, *args) for name, args in pages.items()},
+        )
+    base = median(latencies["first_1000"])
+    return {
+        "p50_ms": {name: median(values) for name, values in latencies.items()},
+        "first_page_100k_over_first_page_1k": round(median(latencies["first_100000"]) / base, 2),
+        "last_page_100k_over_first_page_1k": round(median(latencies["last_100000"]) / base, 2),
+        "targets": {"first": 1.5, "last": 3.0},
+    }
+
+
+# 5. Login against its hash --------------------------------------------------------------
+
+HASH_ALONE = """
+import sys, time
+from werkzeug.security import check_password_hash, generate_password_hash
+stored = generate_password_hash("bench-password-123", method="pbkdf2:sha256:600000")
+started = time.perf_counter()
+check_password_hash(stored, "bench-password-123")
+print(time.perf_counter() - started)
+"""
+
+
+def bench_login(rounds: int, scratch: Path) -> dict:
+    with ExitStack() as stack:
+        project, env, _ = prepared_project(scratch, "sqlite", "memory", stack)
+        api, _ = stack.enter_context(served(project, env))
+        python = str(project_venv(project) / "bin" / "python")
+        login_token(api)
+
+        def login() -> float:
+            started = time.perf_counter()
+            login_token(api)
+            return time.perf_counter() - started
+
+        def hash_alone() -> float:
+            output = subprocess.run(
+                [python, "-c", HASH_ALONE], check=True, capture_output=True, text=True
+            ).stdout
+            return float(output)
+
+        results = interleave(rounds, login=login, hash=hash_alone)
+    return {
+        "login_s": median(results["login"]),
+        "hash_alone_s": median(results["hash"]),
+        "ratio": round(median(results["login"]) / median(results["hash"]), 3),
+        "target_ratio": 1.1,
+    }
+
+
+# 6. The rendered project's own suite ----------------------------------------------------
+
+
+def bench_suite(rounds: int, scratch: Path) -> dict:
+    project = bake(scratch / "suite")
+    pytest = str(project_venv(project) / "bin" / "pytest")
+    times = [timed([pytest, "-q", "-p", "no:cacheprovider"], cwd=project) for _ in range(rounds)]
+    return {"wall_s": median(times), "runs": [round(t, 2) for t in times], "target_s": 15}
+
+
+PARTS = ("render", "overhead", "postgres_redis", "scaling", "login", "suite")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5, help="wrk duration per measurement")
+    parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+    scratch = Path(tempfile.mkdtemp(prefix="bench-"))
+    results: dict = {
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "cores": os.cpu_count(),
+        "rounds": args.rounds,
+        "seconds": args.seconds,
+    }
+    parts = {
+        "render": lambda: bench_render(args.rounds * 2),
+        "overhead": lambda: bench_overhead(args.rounds, args.seconds, scratch),
+        "postgres_redis": lambda: bench_postgres_redis(args.rounds, args.seconds, scratch),
+        "scaling": lambda: bench_scaling(args.rounds, max(2, args.seconds // 2), scratch),
+        "login": lambda: bench_login(args.rounds * 3, scratch),
+        "suite": lambda: bench_suite(3, scratch),
+    }
+    try:
+        for name in args.only.split(","):
+            print(f"== {name}", flush=True)
+            results[name] = parts[name]()
+            print(json.dumps(results[name], indent=2), flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    Path(args.output).write_text(json.dumps(results, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
