@@ -8,6 +8,7 @@ figure is the median over the rounds. Load comes from wrk on loopback, bounded i
 """
 
 import argparse
+import itertools
 import json
 import os
 import re
@@ -64,13 +65,13 @@ def timed(command: list[str], cwd: Path = ROOT) -> float:
     return time.perf_counter() - started
 
 
-def bake(out: Path, **answers: object) -> Path:
+def bake(out: Path, template: Path = ROOT, **answers: object) -> Path:
     args = [
         f"{key}={'yes' if value is True else 'no' if value is False else value}"
         for key, value in answers.items()
     ]
     subprocess.run(
-        [COOKIECUTTER, "--no-input", "-o", str(out), str(ROOT), *args],
+        [COOKIECUTTER, "--no-input", "-o", str(out), str(template), *args],
         check=True,
         capture_output=True,
     )
@@ -80,26 +81,32 @@ def bake(out: Path, **answers: object) -> Path:
 # 1. Render ------------------------------------------------------------------------------
 
 
+def minimal_template(scratch: Path) -> Path:
+    """A one-file template with no hooks: what any cookiecutter render costs at the least."""
+    template = scratch / "minimal-template"
+    (template / "{{cookiecutter.project_slug}}").mkdir(parents=True)
+    (template / "cookiecutter.json").write_text('{"project_slug": "minimal"}')
+    (template / "{{cookiecutter.project_slug}}" / "README.md").write_text(
+        "# {{ cookiecutter.project_slug }}\n"
+    )
+    return template
+
+
 def bench_render(rounds: int) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="bench-render-"))
     counter = iter(range(10_000))
+    minimal = minimal_template(scratch)
 
-    def render() -> float:
-        return timed(
-            [
-                COOKIECUTTER,
-                "--no-input",
-                "-o",
-                str(scratch / str(next(counter))),
-                str(ROOT),
-                "setup_environment=no",
-            ]
-        )
+    def render(template: Path, *answers: str) -> float:
+        out = str(scratch / str(next(counter)))
+        return timed([COOKIECUTTER, "--no-input", "-o", out, str(template), *answers])
 
-    def floor() -> float:
-        return timed([COOKIECUTTER, "--version"])
-
-    results = interleave(rounds, render=render, floor=floor)
+    results = interleave(
+        rounds,
+        render=partial(render, ROOT, "setup_environment=no"),
+        floor=partial(timed, [COOKIECUTTER, "--version"]),
+        minimal=partial(render, minimal),
+    )
     ratios = [r / f for r, f in zip(results["render"], results["floor"], strict=True)]
     started = time.perf_counter()
     bake(scratch / "full", setup_environment=True)
@@ -108,6 +115,7 @@ def bench_render(rounds: int) -> dict:
     return {
         "render_s": median(results["render"]),
         "cookiecutter_version_s": median(results["floor"]),
+        "minimal_template_render_s": median(results["minimal"]),
         "ratio": median(ratios),
         "render_with_setup_environment_s": round(with_setup, 2),
         "target_ratio": 1.3,
@@ -170,32 +178,41 @@ def flask(project: Path, env: dict[str, str], *args: str) -> None:
 def served(
     project: Path, env: dict[str, str], app: str = "wsgi:app", chdir: Path | None = None
 ) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Serve `app` under gunicorn with WORKERS sync workers; yield its base URL and process."""
+    """Serve `app` under gunicorn with WORKERS sync workers; yield its base URL and process.
+
+    Every server, the bare app's included, runs with the rendered project's gunicorn.conf.py
+    (JSON access line per request, timeouts): identical gunicorn settings on both sides.
+    """
     venv = project_venv(project)
     port = free_port()
     command = [
         str(venv / "bin" / "gunicorn"),
-        "-w",
-        str(WORKERS),
-        "-b",
-        f"127.0.0.1:{port}",
-        "--error-logfile",
-        "-",
+        "-c", str(project / "gunicorn.conf.py"),
+        "-w", str(WORKERS),
+        "-b", f"127.0.0.1:{port}",
         app,
-    ]
+    ]  # fmt: skip
     log = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
+    # The config file imports the project's logging setup, so the project must be importable.
+    env = {**env, "PYTHONPATH": str(project)}
     with running(command, chdir or project, env, log) as process:
         base = f"http://127.0.0.1:{port}"
         wait_for_http(f"{base}/health")
         yield base, process
 
 
-def prepared_project(scratch: Path, database: str, storage: str, stack: ExitStack) -> tuple:
-    """Render, migrate and create the benchmark admin; return project, env and its token."""
-    project = bake(scratch / f"{database}-{storage}", database=database, rate_limit_storage=storage)
+_projects = itertools.count()
+
+
+def prepared_project(
+    scratch: Path, database: str, storage: str, stack: ExitStack, template: Path = ROOT
+) -> tuple:
+    """Render, migrate and create the benchmark admin; return project, env and database URL."""
+    name = f"{database}-{storage}-{template.name}-{next(_projects)}"
+    project = bake(scratch / name, template, database=database, rate_limit_storage=storage)
     project_venv(project)
     if database == "sqlite":
-        url = f"sqlite:///{scratch / f'{database}-{storage}.db'}"
+        url = f"sqlite:///{scratch / f'{name}.db'}"
     else:
         url = stack.enter_context(fresh_database(database))
     env = app_env(url, "redis://127.0.0.1:6379/0" if storage == "redis" else "memory://")
@@ -234,29 +251,55 @@ def worker_rss_mb(master: subprocess.Popen) -> float:
     return round(max(sizes), 1)
 
 
-def bench_overhead(rounds: int, seconds: int, scratch: Path) -> dict:
+def checkout(revision: str, scratch: Path) -> Path:
+    """The template as it was at `revision`, in a scratch directory."""
+    target = scratch / f"template-{revision}"
+    subprocess.run(
+        ["git", "worktree", "add", "--detach", str(target), revision],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    return target
+
+
+def bench_overhead(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
+    """/health and an authenticated GET /users/<id> against the bare app; with `before`, the
+    template at that revision is served and measured in the same interleaved rounds."""
+    templates = {"after": ROOT}
+    if before:
+        templates["before"] = checkout(before, scratch)
     with ExitStack() as stack:
-        project, env, _ = prepared_project(scratch, "sqlite", "memory", stack)
-        api, master = stack.enter_context(served(project, env))
+        targets = {}
+        for label, template in templates.items():
+            project, env, _ = prepared_project(scratch, "sqlite", "memory", stack, template)
+            api, master = stack.enter_context(served(project, env))
+            targets[label] = (api, login_token(api), master)
         bare, _ = stack.enter_context(served(project, {}, "bare_app:app", ROOT / "bench"))
-        token = login_token(api)
-        user_url = f"{api}/users/1"
-        for url, auth in ((f"{api}/health", None), (user_url, token), (f"{bare}/health", None)):
-            wrk(url, 1, token=auth)  # warm-up
-        results = interleave(
-            rounds,
-            health=lambda: wrk(f"{api}/health", seconds),
-            user=lambda: wrk(user_url, seconds, token=token),
-            bare=lambda: wrk(f"{bare}/health", seconds),
+        runs = {"bare": partial(wrk, f"{bare}/health", seconds)}
+        for label, (api, token, _) in targets.items():
+            runs[f"health_{label}"] = partial(wrk, f"{api}/health", seconds)
+            runs[f"user_{label}"] = partial(wrk, f"{api}/users/1", seconds, token=token)
+        for run in runs.values():
+            run()  # warm-up
+        results = interleave(rounds, **runs)
+        rss = {label: worker_rss_mb(master) for label, (_, _, master) in targets.items()}
+    if before:
+        subprocess.run(
+            ["git", "worktree", "remove", "--force", str(templates["before"])],
+            cwd=ROOT,
+            check=False,
+            capture_output=True,
         )
-        rss = worker_rss_mb(master)
-    return {
-        "health": summarise(results["health"], results["bare"], 0.75),
-        "get_user_sqlite": summarise(results["user"], results["bare"], 0.55),
-        "bare": summarise(results["bare"], results["bare"], None),
-        "worker_rss_mb": rss,
-        "target_worker_rss_mb": 80,
-    }
+    report: dict = {"bare": summarise(results["bare"], results["bare"], None)}
+    for label in templates:
+        report[f"health_{label}"] = summarise(results[f"health_{label}"], results["bare"], 0.75)
+        report[f"get_user_sqlite_{label}"] = summarise(
+            results[f"user_{label}"], results["bare"], 0.55
+        )
+    report["worker_rss_mb"] = rss
+    report["target_worker_rss_mb"] = 80
+    return report
 
 
 def summarise(runs: list[dict], bare: list[dict], target: float | None) -> dict:
@@ -396,6 +439,7 @@ def main() -> None:
     parser.add_argument("--only", default=",".join(PARTS), help="comma-separated parts")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seconds", type=int, default=5, help="wrk duration per measurement")
+    parser.add_argument("--before", help="also measure the template at this git revision")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -409,7 +453,7 @@ def main() -> None:
     }
     parts = {
         "render": lambda: bench_render(args.rounds * 2),
-        "overhead": lambda: bench_overhead(args.rounds, args.seconds, scratch),
+        "overhead": lambda: bench_overhead(args.rounds, args.seconds, scratch, args.before),
         "postgres_redis": lambda: bench_postgres_redis(args.rounds, args.seconds, scratch),
         "scaling": lambda: bench_scaling(args.rounds, max(2, args.seconds // 2), scratch),
         "login": lambda: bench_login(args.rounds * 3, scratch),

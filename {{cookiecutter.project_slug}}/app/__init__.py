@@ -1,5 +1,7 @@
 """Application factory."""
 
+import re
+
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,6 +26,8 @@ class ApiFlask(Flask):
     session_interface = NoSessionInterface()
 
 
+# Browsers call the API; orchestrators call the probes, which need no CORS headers.
+CORS_PATHS = re.compile(r"/(?!(health|ready)$)")
 EXPOSED_HEADERS = ["X-Total-Count", "Link", "Retry-After", "X-Request-ID", "X-CSRF-Token"]
 
 
@@ -46,6 +50,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     limiter.init_app(app)
     cors.init_app(
         app,
+        resources=CORS_PATHS,
         origins=app.config["CORS_ORIGINS"],
         supports_credentials=True,
         expose_headers=EXPOSED_HEADERS,

@@ -65,7 +65,9 @@ class BaseConfig:
     JWT_COOKIE_CSRF_PROTECT = True
     JWT_SESSION_COOKIE = False
 
-    RATELIMIT_HEADERS_ENABLED = True
+    # No X-RateLimit-* headers on every answer: with Redis they cost two more round trips per
+    # request. A 429 still carries Retry-After (see app/errors/handlers.py).
+    RATELIMIT_HEADERS_ENABLED = False
     # If Redis goes away, keep serving with per-process counters and log a warning.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     REDIS_KEY_PREFIX = "LIMITS"

@@ -78,6 +78,9 @@ def _start_request() -> None:
 def _finish_request(response: Response) -> Response:
     request_id = g.get("request_id") or os.urandom(16).hex()
     response.headers[REQUEST_ID_HEADER] = request_id
+    # Under gunicorn its own access line replaces this one (see gunicorn.conf.py).
+    if not access_logger.isEnabledFor(logging.INFO):
+        return response
     started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 2) if started else None
     access_logger.info(

@@ -1,6 +1,8 @@
 """Turn every failure into one JSON shape: {"error": "...", "status_code": N}."""
 
 import logging
+import math
+import time
 from http import HTTPStatus
 from typing import Any
 
@@ -18,7 +20,7 @@ from app.errors.domain import (
     RefreshTokenReused,
     UserNotFound,
 )
-from app.extensions import db
+from app.extensions import db, limiter
 
 logger = logging.getLogger(__name__)
 
@@ -50,12 +52,15 @@ def _validation_error(error: ValidationError) -> tuple[Response, int]:
 
 
 def _http_error(error: HTTPException) -> Response:
-    # Keep the headers Werkzeug and Flask-Limiter attach (Allow, Retry-After, ...).
+    # Keep the headers Werkzeug attaches (Allow on a 405, ...).
     response = error.get_response()
     status = error.code or HTTPStatus.INTERNAL_SERVER_ERROR
     body, _ = error_response(_http_message(error), status)
     response.set_data(body.get_data())
     response.content_type = "application/json"
+    if status == HTTPStatus.TOO_MANY_REQUESTS and limiter.current_limit is not None:
+        seconds = limiter.current_limit.reset_at - time.time()
+        response.headers["Retry-After"] = str(max(1, math.ceil(seconds)))
     return response
 
 

@@ -35,7 +35,7 @@ def test_no_redirect_to_https_inside_the_app(client):
 
 
 def test_listed_origin_gets_credentialed_cors(client):
-    response = client.get("/health", headers={"Origin": "http://localhost:3000"})
+    response = client.post("/auth/login", json={}, headers={"Origin": "http://localhost:3000"})
 
     assert response.headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
     assert response.headers["Access-Control-Allow-Credentials"] == "true"
@@ -57,7 +57,7 @@ def test_other_origins_get_no_cors_grant(client, origin):
         "/auth/login",
         headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
     )
-    simple = client.get("/health", headers={"Origin": origin})
+    simple = client.post("/auth/login", json={}, headers={"Origin": origin})
 
     assert "Access-Control-Allow-Origin" not in preflight.headers
     assert "Access-Control-Allow-Origin" not in simple.headers
@@ -68,3 +68,9 @@ def test_unlisted_methods_are_json_405(client, method):
     response = client.open("/auth/login", method=method)
 
     assert response.json == {"error": "Method Not Allowed", "status_code": 405}
+
+
+def test_probes_carry_no_cors_grant(client):
+    response = client.get("/health", headers={"Origin": "http://localhost:3000"})
+
+    assert "Access-Control-Allow-Origin" not in response.headers
