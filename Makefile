@@ -1,6 +1,7 @@
-# Two entry points: `make demo` renders a project with the defaults and serves it;
-# `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up).
-.PHONY: install demo test lint clean
+# Entry points: `make demo` renders a project with the defaults and serves it;
+# `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up);
+# `make lock` rewrites the rendered requirements files from the rendered pyproject.toml.
+.PHONY: install demo test lock lint clean
 
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -24,9 +25,13 @@ demo: install
 test: install
 	$(BIN)/pytest -n 2
 
+# Locks the rendered requirements*.txt with uv for every database x storage (needs the index).
+lock: install
+	$(BIN)/python scripts/lock_requirements.py
+
 lint: install
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+	$(BIN)/ruff check hooks scripts tests
+	$(BIN)/ruff format --check hooks scripts tests
 
 clean:
 	rm -rf build .cache

@@ -15,12 +15,18 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import delete
 
 from app import create_app
-from app.core.config import TestingConfig
+from app.core.config import TEST_REDIS_PREFIX, TestingConfig
 from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User
 from app.extensions import db, limiter
 from app.modules.users import service as user_service
 
 PASSWORD = "correct horse battery"
+
+# The rate limiter is one object for the whole process: every app a test builds (development and
+# production ones included) re-binds it, so they must all count in this run's own namespace of
+# the test storage, never in a shared Redis's default one.
+os.environ["RATELIMIT_STORAGE_URI"] = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
+os.environ["RATELIMIT_REDIS_PREFIX"] = TEST_REDIS_PREFIX
 
 
 @pytest.fixture(scope="session")

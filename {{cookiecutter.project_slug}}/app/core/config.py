@@ -70,7 +70,6 @@ class BaseConfig:
     RATELIMIT_HEADERS_ENABLED = False
     # If Redis goes away, keep serving with per-process counters and log a warning.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    REDIS_KEY_PREFIX = "LIMITS"
 
     def __init__(self) -> None:
         self.SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -96,6 +95,8 @@ class BaseConfig:
             or DEFAULT_RATELIMIT_STORAGE_URI
         )
         self.RATELIMIT_KEY_PREFIX = "api"
+        # Namespace of the counters in Redis, for services that share one Redis.
+        self.REDIS_KEY_PREFIX = os.environ.get("RATELIMIT_REDIS_PREFIX", "LIMITS")
         self.RATELIMIT_DEFAULT = os.environ.get("RATELIMIT_DEFAULT", "200 per day;50 per hour")
         self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per hour")
         self.RATELIMIT_LOGIN = os.environ.get("RATELIMIT_LOGIN", "10 per minute")
@@ -194,8 +195,11 @@ class TestingConfig(BaseConfig):
         self.RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = True
         # Test runs sharing one Redis must not reset each other's counters.
-        self.REDIS_KEY_PREFIX = f"test-{uuid.uuid4().hex}"
+        self.REDIS_KEY_PREFIX = TEST_REDIS_PREFIX
 
+
+# One namespace per test process, shared by every app the tests build in it.
+TEST_REDIS_PREFIX = f"test-{uuid.uuid4().hex}"
 
 CONFIGS: dict[str, type[BaseConfig]] = {
     "development": DevelopmentConfig,
