@@ -1,7 +1,8 @@
 # Entry points: `make demo` renders a project with the defaults and serves it;
 # `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up);
+# `make bench` measures render and request costs (needs wrk);
 # `make lock` rewrites the rendered requirements files from the rendered pyproject.toml.
-.PHONY: install demo test lock lint clean
+.PHONY: install demo test lock bench lint clean
 
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -30,8 +31,11 @@ lock: install
 	$(BIN)/python scripts/lock_requirements.py
 
 lint: install
-	$(BIN)/ruff check hooks scripts tests
-	$(BIN)/ruff format --check hooks scripts tests
+	$(BIN)/ruff check hooks scripts tests bench
+	$(BIN)/ruff format --check hooks scripts tests bench
 
 clean:
 	rm -rf build .cache
+
+bench: install
+	$(BIN)/python bench/run.py
