@@ -76,31 +76,27 @@ def tally(results: list[tuple[int, dict, dict]]) -> tuple[int, int]:
     return ok, len(limited)
 
 
-@pytest.mark.slow
-def test_redis_limits_are_shared_by_all_workers(bake, tmp_path, private_redis):
-    project, venv, env = prepare(bake, "redis", tmp_path, private_redis.url)
+def burst_under_gunicorn(bake, tmp_path: Path, storage: str, redis_url: str | None):
+    """Serve a render with WORKERS workers, fire CONCURRENT logins at once; (ok, limited)."""
+    project, venv, env = prepare(bake, storage, tmp_path, redis_url)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-
     with running(gunicorn(venv, port, WORKERS), project, env, tmp_path / "server.log"):
         wait_for_http(f"{base}/health")
         ok, limited = tally(concurrent_logins(base))
+    print(json.dumps({"storage": storage, "workers": WORKERS, "ok": ok, "limited": limited}))
+    return ok, limited
 
-    print(json.dumps({"storage": "redis", "workers": WORKERS, "ok": ok, "limited": limited}))
-    assert (ok, limited) == (10, 10)
+
+@pytest.mark.slow
+def test_redis_limits_are_shared_by_all_workers(bake, tmp_path, private_redis):
+    assert burst_under_gunicorn(bake, tmp_path, "redis", private_redis.url) == (10, 10)
 
 
 @pytest.mark.slow
 def test_memory_limits_are_counted_per_worker(bake, tmp_path):
-    project, venv, env = prepare(bake, "memory", tmp_path, None)
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    ok, limited = burst_under_gunicorn(bake, tmp_path, "memory", None)
 
-    with running(gunicorn(venv, port, WORKERS), project, env, tmp_path / "server.log"):
-        wait_for_http(f"{base}/health")
-        ok, limited = tally(concurrent_logins(base))
-
-    print(json.dumps({"storage": "memory", "workers": WORKERS, "ok": ok, "limited": limited}))
     # Each worker allows 10 on its own, so more than 10 get through unless a single worker
     # happened to take every request (the logins are slow enough to spread them out).
     assert ok + limited == CONCURRENT
