@@ -32,6 +32,7 @@ from tests.conftest import (  # noqa: E402 - needs ROOT on sys.path
     free_port,
     fresh_database,
     http,
+    migrate_with_admin,
     project_venv,
     running,
     wait_for_http,
@@ -163,17 +164,6 @@ def app_env(database_url: str, storage: str = "memory://", **extra: str) -> dict
     }
 
 
-def flask(project: Path, env: dict[str, str], *args: str) -> None:
-    venv = project_venv(project)
-    subprocess.run(
-        [str(venv / "bin" / "flask"), *args],
-        cwd=project,
-        check=True,
-        capture_output=True,
-        env={**os.environ, **env},
-    )
-
-
 @contextmanager
 def served(
     project: Path, env: dict[str, str], app: str = "wsgi:app", chdir: Path | None = None
@@ -216,19 +206,7 @@ def prepared_project(
     else:
         url = stack.enter_context(fresh_database(database))
     env = app_env(url, "redis://127.0.0.1:6379/0" if storage == "redis" else "memory://")
-    flask(project, env, "db", "upgrade")
-    flask(
-        project,
-        env,
-        "users",
-        "create-admin",
-        "--email",
-        EMAIL,
-        "--name",
-        "Bench",
-        "--password",
-        PASSWORD,
-    )
+    migrate_with_admin(project, env, EMAIL, PASSWORD)
     return project, env, url
 
 

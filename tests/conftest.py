@@ -103,6 +103,19 @@ def build_venv(venv: Path, project: Path) -> None:
         assert result.returncode == 0, result.stderr
 
 
+def migrate_with_admin(
+    project: Path, env: dict[str, str], email: str, password: str, name: str = "Admin"
+) -> None:
+    """Run `flask db upgrade` and create one admin in `project`'s virtualenv, under `env`."""
+    flask = str(project_venv(project) / "bin" / "flask")
+    for command in (
+        ["db", "upgrade"],
+        ["users", "create-admin", "--email", email, "--name", name, "--password", password],
+    ):
+        result = run([flask, *command], cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
+
+
 @contextlib.contextmanager
 def fresh_database(kind: str) -> Iterator[str]:
     """Create an empty database of `kind`, yield its SQLAlchemy URL, drop it afterwards."""

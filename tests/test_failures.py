@@ -11,7 +11,14 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from tests.conftest import free_port, http, project_venv, run, running, wait_for_http
+from tests.conftest import (
+    free_port,
+    http,
+    migrate_with_admin,
+    project_venv,
+    running,
+    wait_for_http,
+)
 
 EMAIL, PASSWORD = "dbdown@example.com", "password-db-down"
 # gunicorn's default worker timeout; a request that waits on a dead database must answer first.
@@ -102,12 +109,7 @@ def test_database_outage_is_a_bounded_json_503_and_the_service_recovers(
         "DATABASE_URL": private_postgres.url("app"),
         "PASSWORD_HASH_ITERATIONS": "1000",
     }
-    for command in (
-        ["db", "upgrade"],
-        ["users", "create-admin", "--email", EMAIL, "--name", "D", "--password", PASSWORD],
-    ):
-        result = run([str(venv / "bin" / "flask"), *command], cwd=project, env=env)
-        assert result.returncode == 0, result.stderr
+    migrate_with_admin(project, env, EMAIL, PASSWORD, name="D")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = [str(venv / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "wsgi:app"]

@@ -8,7 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, http, project_venv, run, running, wait_for_http
+from tests.conftest import (
+    free_port,
+    http,
+    migrate_with_admin,
+    project_venv,
+    running,
+    wait_for_http,
+)
 
 EMAIL, PASSWORD = "limits@example.com", "password-for-limits"
 CONCURRENT = 20
@@ -28,12 +35,7 @@ def prepare(bake, storage: str, tmp_path: Path, redis_url: str | None) -> tuple[
         "PASSWORD_HASH_ITERATIONS": "100000",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
     }
-    for command in (
-        ["db", "upgrade"],
-        ["users", "create-admin", "--email", EMAIL, "--name", "L", "--password", PASSWORD],
-    ):
-        result = run([str(venv / "bin" / "flask"), *command], cwd=project, env=env)
-        assert result.returncode == 0, result.stderr
+    migrate_with_admin(project, env, EMAIL, PASSWORD)
     return project, venv, env
 
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import free_port, project_venv, run, running, wait_for_http
+from tests.conftest import (
+    free_port,
+    migrate_with_admin,
+    project_venv,
+    run,
+    running,
+    wait_for_http,
+)
 
 ADMIN = {"email": "fuzz-admin@example.com", "password": "password-for-fuzzing"}
 MAX_EXAMPLES = 50  # per operation and phase
@@ -36,10 +43,7 @@ def prepare(project: Path, venv: Path, tmp_path: Path) -> dict[str, str]:
         # Fuzzing the rate limiter is not the point: with limits on, most cases would be 429s.
         "RATELIMIT_ENABLED": "false",
     }
-    admin = ["users", "create-admin", "--email", ADMIN["email"], "--name", "Fuzz"]
-    for command in (["db", "upgrade"], [*admin, "--password", ADMIN["password"]]):
-        result = run([str(venv / "bin" / "flask"), *command], cwd=project, env=env)
-        assert result.returncode == 0, result.stderr
+    migrate_with_admin(project, env, ADMIN["email"], ADMIN["password"], name="Fuzz")
     return env
 
 
