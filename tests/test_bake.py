@@ -1,5 +1,6 @@
 """Rendering: answers, files, markers, lint, secrets and the generation hooks."""
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -71,6 +72,19 @@ ANSWER_SETS = {
 }
 
 
+# Every database x storage x Docker combination, besides the hand-picked answer sets above.
+RENDERS = ANSWER_SETS | {
+    f"{database}-{storage}-{'docker' if docker else 'nodocker'}": {
+        "database": database,
+        "rate_limit_storage": storage,
+        "use_docker": docker,
+    }
+    for database, storage, docker in itertools.product(
+        ("sqlite", "postgresql", "mysql"), ("memory", "redis"), (False, True)
+    )
+}
+
+
 def text_files(project: Path):
     for path in project.rglob("*"):
         if path.is_file() and ".venv" not in path.parts:
@@ -95,7 +109,7 @@ def test_custom_answers_reach_the_project(bake):
     assert "# Billing Service" in (project / "README.md").read_text()
 
 
-@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+@pytest.mark.parametrize("answers", RENDERS.values(), ids=RENDERS.keys())
 def test_no_unrendered_markers_in_text_or_paths(bake, answers):
     project = bake(**answers)
 
@@ -107,7 +121,7 @@ def test_no_unrendered_markers_in_text_or_paths(bake, answers):
     assert leftovers == []
 
 
-@pytest.mark.parametrize("answers", ANSWER_SETS.values(), ids=ANSWER_SETS.keys())
+@pytest.mark.parametrize("answers", RENDERS.values(), ids=RENDERS.keys())
 def test_render_passes_ruff_lint_and_format(bake, answers):
     project = bake(**answers)
 
