@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 from flask import g, request
 from flask_jwt_extended import JWTManager, current_user, jwt_required, verify_jwt_in_request
 
-from app.database.schema import User
 from app.errors.domain import PermissionDenied
 from app.modules.auth import repository as auth_repository
+from app.modules.auth.principal import Principal
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +42,7 @@ def role_required(role: str) -> Callable[[F], F]:
         @wraps(view)
         @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role.name != role:
+            if current_user.role != role:
                 raise PermissionDenied()
             return view(*args, **kwargs)
 
@@ -65,6 +65,6 @@ def register_token_callbacks(jwt: JWTManager) -> None:
         return user is None
 
     @jwt.user_lookup_loader
-    def load_user(_header: dict[str, Any], _payload: dict[str, Any]) -> User | None:
+    def load_user(_header: dict[str, Any], _payload: dict[str, Any]) -> Principal | None:
         user = g.pop("token_user", None)
         return user if user is not None and user.is_active else None

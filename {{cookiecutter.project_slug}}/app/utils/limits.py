@@ -1,6 +1,22 @@
-"""Rate-limit keys beyond the client address."""
+"""The rate limiter, and rate-limit keys beyond the client address."""
 
 from flask import Response, request
+from flask_limiter import Limiter
+
+
+class ApiLimiter(Limiter):
+    """Limiter that skips all of its per-request work for requests its filters exempt.
+
+    Flask-Limiter consults the request filters, then still resolves exemptions, meta limits
+    and its request context for a request it will not count; the probes need none of that.
+    """
+
+    def _check_request_limit(
+        self, callable_name: str | None = None, in_middleware: bool = True
+    ) -> None:
+        if any(exempt() for exempt in self._request_filters):
+            return
+        super()._check_request_limit(callable_name, in_middleware)
 
 
 def login_account_key() -> str:

@@ -143,3 +143,32 @@ def test_user_endpoints_are_limited_to_thirty_a_minute(client, user, user_header
 
     assert statuses == {HTTPStatus.OK}
     assert extra.status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_each_users_route_counts_on_its_own_budget(client, admin, admin_headers):
+    for _ in range(30):
+        client.get(f"/users/{admin.id}", headers=admin_headers)
+    assert (
+        client.get(f"/users/{admin.id}", headers=admin_headers).status_code
+        == HTTPStatus.TOO_MANY_REQUESTS
+    )
+
+    listed = client.get("/users", headers=admin_headers)
+    created = client.post(
+        "/users", json={"email": "n@example.com", "name": "N"}, headers=admin_headers
+    )
+
+    assert (listed.status_code, created.status_code) == (HTTPStatus.OK, HTTPStatus.CREATED)
+
+
+def test_creating_users_does_not_spend_the_reading_budget(client, admin, admin_headers):
+    for i in range(10):
+        client.post(
+            "/users", json={"email": f"r{i}@example.com", "name": "R"}, headers=admin_headers
+        )
+
+    statuses = {
+        client.get(f"/users/{admin.id}", headers=admin_headers).status_code for _ in range(21)
+    }
+
+    assert statuses == {HTTPStatus.OK}

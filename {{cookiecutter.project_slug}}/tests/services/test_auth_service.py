@@ -32,7 +32,9 @@ def test_login_issues_tokens_bound_to_one_live_session(user):
     assert (access["type"], refresh["type"]) == ("access", "refresh")
     assert access["sub"] == refresh["sub"] == str(user.id)
     assert access["sid"] == refresh["sid"]
-    assert repository.user_of_live_session(access["sid"], user.id) == user
+    principal = repository.user_of_live_session(access["sid"], user.id)
+    assert (principal.id, principal.email, principal.role) == (user.id, user.email, "user")
+    assert principal.is_active and not principal.is_admin
 
 
 def test_login_with_wrong_password_is_refused(user):

@@ -4,7 +4,7 @@ from http import HTTPStatus
 from urllib.parse import urlencode
 
 from flask import Response, jsonify, request
-from flask_jwt_extended import current_user
+from flask_jwt_extended import get_current_user
 
 from app.modules.users import service
 from app.modules.users.model import PageArgsSchema, UserCreateSchema, UserSchema
@@ -33,7 +33,9 @@ def create_user() -> tuple[Response, int]:
 
 
 def get_user(user_id: int) -> Response:
-    return jsonify(_user.dump(service.get_visible_user(current_user, user_id)))
+    # The object itself, not the `current_user` proxy: each attribute read through the proxy
+    # costs a lookup in the request context.
+    return jsonify(_user.dump(service.get_visible_user(get_current_user(), user_id)))
 
 
 def _pagination_links(page: service.UserPage) -> str:

@@ -9,6 +9,7 @@ from app.database.schema import ROLE_ADMIN, ROLE_USER, User
 from app.errors.domain import EmailAlreadyRegistered, UserNotFound
 from app.extensions import db
 from app.modules.auth import repository as auth_repository
+from app.modules.auth.principal import Principal
 from app.modules.users import repository
 
 
@@ -51,8 +52,11 @@ def create_user(
     return user
 
 
-def get_visible_user(viewer: User, user_id: int) -> User:
-    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404)."""
+def get_visible_user(viewer: Principal | User, user_id: int) -> Principal | User:
+    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404).
+
+    Your own account comes from the request's session check, already read: no second query.
+    """
     if viewer.id == user_id:
         return viewer
     if not viewer.is_admin:

@@ -9,11 +9,13 @@ from app.utils.auth import login_required, role_required
 
 bp = Blueprint("users", __name__, url_prefix="/users")
 
-users_limit = limiter.limit(lambda: current_app.config["RATELIMIT_USERS"])
+# RATELIMIT_USERS, counted per route, for every route here that declares no limit of its own.
+# A blueprint limit is checked once, before the request; a route decorator would make the
+# limiter resolve the request's limits a second time.
+limiter.limit(lambda: current_app.config["RATELIMIT_USERS"])(bp)
 
 
 @bp.get("")
-@users_limit
 @role_required(ROLE_ADMIN)
 def list_users() -> Response:
     """List users, one page at a time (admins only)."""
@@ -30,7 +32,6 @@ def create_user() -> tuple[Response, int]:
 
 # Ids are 32-bit columns: a larger number is a 404 here, not an overflow in the database (500).
 @bp.get("/<int(max=2147483647):user_id>")
-@users_limit
 @login_required
 def get_user(user_id: int) -> Response:
     """Show one user: your own account, or any account for admins."""
