@@ -39,11 +39,15 @@ COMBINATIONS = list(itertools.product(DATABASES, STORAGES))
 Combination = tuple[str, str]
 
 # Rendered under this slug, uv names the project `probe-project` in its "via" comments; the
-# template says the generated project's own name there instead.
+# template says the generated project's own name there instead, computed once at the top
+# (Jinja compiles a repeated filter expression at every use, which slows every render).
 PROBE_SLUG = "probe_project"
 PROBE_NAME = "probe-project (pyproject.toml"
-PROJECT_NAME = "{{ cookiecutter.project_slug | replace('_', '-') }} (pyproject.toml"
-NOTICE = "{#- Written by `make lock` (scripts/lock_requirements.py); edit pyproject.toml. -#}"
+PROJECT_NAME = "{{ project }} (pyproject.toml"
+NOTICE = [
+    "{#- Written by `make lock` (scripts/lock_requirements.py); edit pyproject.toml. -#}",
+    "{%- set project = cookiecutter.project_slug | replace('_', '-') -%}",
+]
 
 
 def compile_options(name: str) -> list[str]:
@@ -195,7 +199,7 @@ def template_text(locks: dict[Combination, str]) -> str:
             needed_by[entry].add(combination)
 
     everywhere = set(COMBINATIONS)
-    lines = [NOTICE, *headers.pop()]
+    lines = [*NOTICE, *headers.pop()]
     # Sorted by name alone, the stable sort keeps uv's order where markers split a package.
     lines += sorted(
         (entry for entry, where in needed_by.items() if where == everywhere), key=package_name

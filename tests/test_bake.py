@@ -1,5 +1,6 @@
 """Rendering: answers, files, markers, lint, secrets and the generation hooks."""
 
+import fnmatch
 import itertools
 import json
 import re
@@ -119,6 +120,19 @@ def test_no_unrendered_markers_in_text_or_paths(bake, answers):
         if MARKER.search(str(path.relative_to(project))) or MARKER.search(path.read_text())
     ]
     assert leftovers == []
+
+
+def test_every_copy_without_render_pattern_names_template_files():
+    """cookiecutter matches these against paths inside the project template, so a pattern that
+    matches nothing there (such as one that starts with the project directory) is silently
+    ignored and the files are compiled as Jinja after all."""
+    template = ROOT / "{{cookiecutter.project_slug}}"
+    paths = [str(path.relative_to(template)) for path in template.rglob("*")]
+    patterns = json.loads((ROOT / "cookiecutter.json").read_text())["_copy_without_render"]
+
+    unmatched = [pattern for pattern in patterns if not fnmatch.filter(paths, pattern)]
+
+    assert unmatched == []
 
 
 @pytest.mark.parametrize("answers", RENDERS.values(), ids=RENDERS.keys())

@@ -1,11 +1,14 @@
 """The hooks' helpers, imported and called directly."""
 
 import importlib.util
+import re
 import stat
 import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from tests.conftest import ROOT
 
@@ -49,6 +52,38 @@ def test_invalid_version_is_named_in_the_message(version):
     assert version in message
 
 
+# The pre hook checks answers with string methods (no `re` import on every render); they must
+# accept exactly what these patterns accept.
+SLUG = re.compile(r"[a-z][a-z0-9_-]*")
+EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+VERSION = re.compile(r"[0-9]+\.[0-9]+\.[0-9]+([.-]?(a|b|rc|dev|post)[0-9]*)?")
+answers = st.text(alphabet=st.sampled_from("az09_-.@ \tAZbcdeoprstv\u00e9\u0663"), max_size=14)
+
+
+@given(answers)
+@example("my-api_2")
+def test_slug_check_matches_its_pattern(text):
+    assert pre.valid_slug(text) is bool(SLUG.fullmatch(text))
+
+
+@given(answers)
+@example("a.b@c.io")
+@example("a@.io")
+@example("a@b.")
+def test_email_check_matches_its_pattern(text):
+    assert pre.valid_email(text) is bool(EMAIL.fullmatch(text))
+
+
+@given(answers)
+@example("1.2.3rc1")
+@example("1.2.3.dev0")
+@example("1.2.3-post2")
+@example("1.2.3.")
+@example("1.2.3.4")
+def test_version_check_matches_its_pattern(text):
+    assert pre.valid_version(text) is bool(VERSION.fullmatch(text))
+
+
 @pytest.mark.parametrize(
     ("version", "old"), [("2.6.0", True), ("1.7.3", True), ("2.7.0", False), ("3.0", False)]
 )
@@ -61,6 +96,8 @@ def test_generated_secrets_are_long_and_distinct():
 
     assert set(first) == {"SECRET_KEY", "JWT_SECRET_KEY"}
     assert all(len(value) >= 43 for value in first.values())  # 32+ random bytes, base64url
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    assert all(set(value) <= alphabet for value in first.values())  # safe unquoted in .env
     assert first["SECRET_KEY"] != first["JWT_SECRET_KEY"]
     assert first != second
 
@@ -78,7 +115,7 @@ def test_compose_database_password_is_generated_only_when_compose_starts_a_serve
 def test_write_env_file_replaces_only_the_secrets(tmp_path):
     (tmp_path / ".env.sample").write_text("A=1\nSECRET_KEY=x\nJWT_SECRET_KEY=y\nB=2\n")
 
-    env_file = post.write_env_file(tmp_path, {"SECRET_KEY": "s1", "JWT_SECRET_KEY": "j1"})
+    env_file = Path(post.write_env_file(tmp_path, {"SECRET_KEY": "s1", "JWT_SECRET_KEY": "j1"}))
 
     assert env_file.read_text() == "A=1\nSECRET_KEY=s1\nJWT_SECRET_KEY=j1\nB=2\n"
     assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
@@ -127,7 +164,7 @@ def test_setup_commands_fall_back_to_venv_and_pip(tmp_path):
 
 
 def test_failed_setup_reports_and_returns_false(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(post.shutil, "which", lambda name: None)
+    monkeypatch.setattr("shutil.which", lambda name: None)
     monkeypatch.setattr(post.sys, "executable", str(tmp_path / "no-such-python"))
 
     assert post.set_up_environment(tmp_path, "3.99") is False
