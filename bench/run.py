@@ -93,10 +93,24 @@ def minimal_template(scratch: Path) -> Path:
     return template
 
 
+def copy_only_template(scratch: Path) -> Path:
+    """This template's files, all copied without rendering and with no hooks: what cookiecutter
+    costs for writing a tree of this size at all, before any Jinja or hook runs."""
+    template = scratch / "copy-only-template"
+    shutil.copytree(
+        ROOT / "{{cookiecutter.project_slug}}", template / "{{cookiecutter.project_slug}}"
+    )
+    (template / "cookiecutter.json").write_text(
+        json.dumps({"project_slug": "copy_only", "_copy_without_render": ["*"]})
+    )
+    return template
+
+
 def bench_render(rounds: int) -> dict:
     scratch = Path(tempfile.mkdtemp(prefix="bench-render-"))
     counter = iter(range(10_000))
     minimal = minimal_template(scratch)
+    copy_only = copy_only_template(scratch)
 
     def render(template: Path, *answers: str) -> float:
         out = str(scratch / str(next(counter)))
@@ -107,6 +121,7 @@ def bench_render(rounds: int) -> dict:
         render=partial(render, ROOT, "setup_environment=no"),
         floor=partial(timed, [COOKIECUTTER, "--version"]),
         minimal=partial(render, minimal),
+        copy_only=partial(render, copy_only),
     )
     ratios = [r / f for r, f in zip(results["render"], results["floor"], strict=True)]
     started = time.perf_counter()
@@ -117,6 +132,10 @@ def bench_render(rounds: int) -> dict:
         "render_s": median(results["render"]),
         "cookiecutter_version_s": median(results["floor"]),
         "minimal_template_render_s": median(results["minimal"]),
+        "same_files_copied_no_jinja_no_hooks_s": median(results["copy_only"]),
+        "copy_only_ratio": median(
+            [c / f for c, f in zip(results["copy_only"], results["floor"], strict=True)]
+        ),
         "ratio": median(ratios),
         "render_with_setup_environment_s": round(with_setup, 2),
         "target_ratio": 1.3,
