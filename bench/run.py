@@ -106,7 +106,26 @@ def copy_only_template(scratch: Path) -> Path:
     return template
 
 
-def bench_render(rounds: int) -> dict:
+@contextmanager
+def checked_out(revision: str | None, scratch: Path) -> Iterator[Path | None]:
+    """The template as it was at `revision` (a git worktree in `scratch`), removed afterwards."""
+    if revision is None:
+        yield None
+        return
+    target = scratch / f"template-{revision}"
+    git = ["git", "-C", str(ROOT), "worktree"]
+    subprocess.run(
+        [*git, "add", "--detach", str(target), revision], check=True, capture_output=True
+    )
+    try:
+        yield target
+    finally:
+        subprocess.run([*git, "remove", "--force", str(target)], check=False, capture_output=True)
+
+
+def bench_render(rounds: int, before: str | None) -> dict:
+    """The default render against `cookiecutter --version`, a one-file template and this
+    template's files merely copied; with `before`, that revision's render in the same rounds."""
     scratch = Path(tempfile.mkdtemp(prefix="bench-render-"))
     counter = iter(range(10_000))
     minimal = minimal_template(scratch)
@@ -116,13 +135,16 @@ def bench_render(rounds: int) -> dict:
         out = str(scratch / str(next(counter)))
         return timed([COOKIECUTTER, "--no-input", "-o", out, str(template), *answers])
 
-    results = interleave(
-        rounds,
-        render=partial(render, ROOT, "setup_environment=no"),
-        floor=partial(timed, [COOKIECUTTER, "--version"]),
-        minimal=partial(render, minimal),
-        copy_only=partial(render, copy_only),
-    )
+    with checked_out(before, scratch) as old:
+        runs = {
+            "render": partial(render, ROOT, "setup_environment=no"),
+            "floor": partial(timed, [COOKIECUTTER, "--version"]),
+            "minimal": partial(render, minimal),
+            "copy_only": partial(render, copy_only),
+        }
+        if old is not None:
+            runs["render_before"] = partial(render, old, "setup_environment=no")
+        results = interleave(rounds, **runs)
     ratios = [r / f for r, f in zip(results["render"], results["floor"], strict=True)]
     started = time.perf_counter()
     bake(scratch / "full", setup_environment=True)
@@ -137,6 +159,16 @@ def bench_render(rounds: int) -> dict:
             [c / f for c, f in zip(results["copy_only"], results["floor"], strict=True)]
         ),
         "ratio": median(ratios),
+        **(
+            {
+                "render_before_s": median(results["render_before"]),
+                "ratio_before": median(
+                    [b / f for b, f in zip(results["render_before"], results["floor"], strict=True)]
+                ),
+            }
+            if before
+            else {}
+        ),
         "render_with_setup_environment_s": round(with_setup, 2),
         "target_ratio": 1.3,
     }
@@ -248,25 +280,14 @@ def worker_rss_mb(master: subprocess.Popen) -> float:
     return round(max(sizes), 1)
 
 
-def checkout(revision: str, scratch: Path) -> Path:
-    """The template as it was at `revision`, in a scratch directory."""
-    target = scratch / f"template-{revision}"
-    subprocess.run(
-        ["git", "worktree", "add", "--detach", str(target), revision],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-    )
-    return target
-
-
 def bench_overhead(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
     """/health and an authenticated GET /users/<id> against the bare app; with `before`, the
     template at that revision is served and measured in the same interleaved rounds."""
-    templates = {"after": ROOT}
-    if before:
-        templates["before"] = checkout(before, scratch)
+    templates: dict[str, Path] = {"after": ROOT}
     with ExitStack() as stack:
+        old = stack.enter_context(checked_out(before, scratch))
+        if old is not None:
+            templates["before"] = old
         targets = {}
         for label, template in templates.items():
             project, env, _ = prepared_project(scratch, "sqlite", "memory", stack, template)
@@ -281,13 +302,6 @@ def bench_overhead(rounds: int, seconds: int, scratch: Path, before: str | None)
             run()  # warm-up
         results = interleave(rounds, **runs)
         rss = {label: worker_rss_mb(master) for label, (_, _, master) in targets.items()}
-    if before:
-        subprocess.run(
-            ["git", "worktree", "remove", "--force", str(templates["before"])],
-            cwd=ROOT,
-            check=False,
-            capture_output=True,
-        )
     report: dict = {"bare": summarise(results["bare"], results["bare"], None)}
     for label in templates:
         report[f"health_{label}"] = summarise(results[f"health_{label}"], results["bare"], 0.75)
@@ -449,7 +463,7 @@ def main() -> None:
         "seconds": args.seconds,
     }
     parts = {
-        "render": lambda: bench_render(args.rounds * 2),
+        "render": lambda: bench_render(args.rounds * 2, args.before),
         "overhead": lambda: bench_overhead(args.rounds, args.seconds, scratch, args.before),
         "postgres_redis": lambda: bench_postgres_redis(args.rounds, args.seconds, scratch),
         "scaling": lambda: bench_scaling(args.rounds, max(2, args.seconds // 2), scratch),
