@@ -1,6 +1,8 @@
 """Application factory."""
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -24,6 +26,21 @@ class ApiFlask(Flask):
     json_provider_class = StrictJSONProvider
     request_class = ApiRequest
     session_interface = NoSessionInterface()
+
+    def __init__(self, import_name: str) -> None:
+        super().__init__(import_name)
+        self._sync_callables: dict[Callable[..., Any], Callable[..., Any]] = {}
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """Flask asks this of every hook and view on every request, and the answer for a given
+        function never changes: remember it (async views are still wrapped, once)."""
+        try:
+            return self._sync_callables[func]
+        except KeyError:
+            wrapped = self._sync_callables[func] = super().ensure_sync(func)
+            return wrapped
+        except TypeError:  # an unhashable callable
+            return super().ensure_sync(func)
 
 
 # Browsers call the API; orchestrators call the probes, which need no CORS headers.
