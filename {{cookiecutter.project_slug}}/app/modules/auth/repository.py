@@ -37,10 +37,10 @@ _USER_OF_LIVE_SESSION = (
 def user_of_live_session(session_id: str, user_id: int) -> Principal | None:
     """The user a token names, if the token's session is still live: one query per request."""
     params = {"session_id": session_id, "user_id": user_id, "now": utcnow()}
-    # A connection of its own rather than the ORM session: most authenticated reads need
-    # nothing more from the database and then never build a session at all.
-    with db.engine.connect() as connection:
-        row = connection.execute(_USER_OF_LIVE_SESSION, params).first()
+    # On the request's own session connection: a separate one would cost a second pool
+    # checkout (and, on a server, a second pre-ping and reset) whenever the request then uses
+    # the ORM, about 0.4 ms of CPU per request on PostgreSQL.
+    row = db.session.connection().execute(_USER_OF_LIVE_SESSION, params).first()
     return None if row is None else Principal(*row)
 
 
