@@ -324,21 +324,29 @@ def summarise(runs: list[dict], bare: list[dict], target: float | None) -> dict:
     }
 
 
-def bench_postgres_redis(rounds: int, seconds: int, scratch: Path) -> dict:
+def bench_postgres_redis(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
+    """Authenticated GET /users/<id> on PostgreSQL with Redis limits, against the bare app;
+    with `before`, that revision's render too, each on a database of its own."""
     with ExitStack() as stack:
-        project, env, _ = prepared_project(scratch, "postgresql", "redis", stack)
-        api, _ = stack.enter_context(served(project, env))
+        templates: dict[str, Path] = {"after": ROOT}
+        old = stack.enter_context(checked_out(before, scratch))
+        if old is not None:
+            templates["before"] = old
+        runs = {}
+        for label, template in templates.items():
+            project, env, _ = prepared_project(scratch, "postgresql", "redis", stack, template)
+            api, _ = stack.enter_context(served(project, env))
+            url, token = f"{api}/users/1", login_token(api)
+            wrk(url, 1, token=token)
+            runs[label] = partial(wrk, url, seconds, token=token)
         sqlite_project, _, _ = prepared_project(scratch, "sqlite", "memory", stack)
         bare, _ = stack.enter_context(served(sqlite_project, {}, "bare_app:app", ROOT / "bench"))
-        token = login_token(api)
-        wrk(f"{api}/users/1", 1, token=token)
         wrk(f"{bare}/health", 1)
-        results = interleave(
-            rounds,
-            user=lambda: wrk(f"{api}/users/1", seconds, token=token),
-            bare=lambda: wrk(f"{bare}/health", seconds),
-        )
-    return {"get_user_postgresql_redis": summarise(results["user"], results["bare"], None)}
+        results = interleave(rounds, bare=partial(wrk, f"{bare}/health", seconds), **runs)
+    return {
+        f"get_user_postgresql_redis_{label}": summarise(results[label], results["bare"], None)
+        for label in templates
+    }
 
 
 def seed_users(database: Path, total: int) -> None:
@@ -465,7 +473,9 @@ def main() -> None:
     parts = {
         "render": lambda: bench_render(args.rounds * 2, args.before),
         "overhead": lambda: bench_overhead(args.rounds, args.seconds, scratch, args.before),
-        "postgres_redis": lambda: bench_postgres_redis(args.rounds, args.seconds, scratch),
+        "postgres_redis": lambda: bench_postgres_redis(
+            args.rounds, args.seconds, scratch, args.before
+        ),
         "scaling": lambda: bench_scaling(args.rounds, max(2, args.seconds // 2), scratch),
         "login": lambda: bench_login(args.rounds * 3, scratch),
         "suite": lambda: bench_suite(3, scratch),
