@@ -49,6 +49,11 @@ def median(values: list[float]) -> float:
     return round(statistics.median(values), 4)
 
 
+def ratio_to(values: list[float], floor: list[float]) -> float:
+    """The median of each round's value over the same round's floor."""
+    return median([value / base for value, base in zip(values, floor, strict=True)])
+
+
 def interleave(rounds: int, **runs: Callable[[], float]) -> dict[str, list[float]]:
     """Call each run once per round, alternating the order, and collect the results."""
     results: dict[str, list[float]] = {name: [] for name in runs}
@@ -123,6 +128,16 @@ def checked_out(revision: str | None, scratch: Path) -> Iterator[Path | None]:
         subprocess.run([*git, "remove", "--force", str(target)], check=False, capture_output=True)
 
 
+def templates_to_measure(before: str | None, scratch: Path, stack: ExitStack) -> dict[str, Path]:
+    """This template as "after", and with `before` that revision as "before" (removed when
+    `stack` closes)."""
+    templates = {"after": ROOT}
+    old = stack.enter_context(checked_out(before, scratch))
+    if old is not None:
+        templates["before"] = old
+    return templates
+
+
 def bench_render(rounds: int, before: str | None) -> dict:
     """The default render against `cookiecutter --version`, a one-file template and this
     template's files merely copied; with `before`, that revision's render in the same rounds."""
@@ -145,7 +160,6 @@ def bench_render(rounds: int, before: str | None) -> dict:
         if old is not None:
             runs["render_before"] = partial(render, old, "setup_environment=no")
         results = interleave(rounds, **runs)
-    ratios = [r / f for r, f in zip(results["render"], results["floor"], strict=True)]
     started = time.perf_counter()
     bake(scratch / "full", setup_environment=True)
     with_setup = time.perf_counter() - started
@@ -155,16 +169,12 @@ def bench_render(rounds: int, before: str | None) -> dict:
         "cookiecutter_version_s": median(results["floor"]),
         "minimal_template_render_s": median(results["minimal"]),
         "same_files_copied_no_jinja_no_hooks_s": median(results["copy_only"]),
-        "copy_only_ratio": median(
-            [c / f for c, f in zip(results["copy_only"], results["floor"], strict=True)]
-        ),
-        "ratio": median(ratios),
+        "copy_only_ratio": ratio_to(results["copy_only"], results["floor"]),
+        "ratio": ratio_to(results["render"], results["floor"]),
         **(
             {
                 "render_before_s": median(results["render_before"]),
-                "ratio_before": median(
-                    [b / f for b, f in zip(results["render_before"], results["floor"], strict=True)]
-                ),
+                "ratio_before": ratio_to(results["render_before"], results["floor"]),
             }
             if before
             else {}
@@ -283,11 +293,8 @@ def worker_rss_mb(master: subprocess.Popen) -> float:
 def bench_overhead(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
     """/health and an authenticated GET /users/<id> against the bare app; with `before`, the
     template at that revision is served and measured in the same interleaved rounds."""
-    templates: dict[str, Path] = {"after": ROOT}
     with ExitStack() as stack:
-        old = stack.enter_context(checked_out(before, scratch))
-        if old is not None:
-            templates["before"] = old
+        templates = templates_to_measure(before, scratch, stack)
         targets = {}
         for label, template in templates.items():
             project, env, _ = prepared_project(scratch, "sqlite", "memory", stack, template)
@@ -314,12 +321,11 @@ def bench_overhead(rounds: int, seconds: int, scratch: Path, before: str | None)
 
 
 def summarise(runs: list[dict], bare: list[dict], target: float | None) -> dict:
-    ratios = [run["rps"] / base["rps"] for run, base in zip(runs, bare, strict=True)]
     return {
         "rps": median([r["rps"] for r in runs]),
         "p50_ms": median([r["p50_ms"] for r in runs]),
         "p99_ms": median([r["p99_ms"] for r in runs]),
-        "ratio_to_bare": median(ratios),
+        "ratio_to_bare": ratio_to([r["rps"] for r in runs], [b["rps"] for b in bare]),
         "target_ratio": target,
     }
 
@@ -328,10 +334,7 @@ def bench_postgres_redis(rounds: int, seconds: int, scratch: Path, before: str |
     """Authenticated GET /users/<id> on PostgreSQL with Redis limits, against the bare app;
     with `before`, that revision's render too, each on a database of its own."""
     with ExitStack() as stack:
-        templates: dict[str, Path] = {"after": ROOT}
-        old = stack.enter_context(checked_out(before, scratch))
-        if old is not None:
-            templates["before"] = old
+        templates = templates_to_measure(before, scratch, stack)
         runs = {}
         for label, template in templates.items():
             project, env, _ = prepared_project(scratch, "postgresql", "redis", stack, template)

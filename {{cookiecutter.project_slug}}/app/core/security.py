@@ -63,10 +63,12 @@ class ApiTalisman(Talisman):  # type: ignore[misc]  # Flask-Talisman ships no ty
         endpoint = request.endpoint
         if endpoint not in known:
             options = self._get_local_options()
+            nonce = bool(options["content_security_policy_nonce_in"])
             known[endpoint] = EndpointPolicy(
                 force_https=bool(options["force_https"]),
-                nonce=bool(options["content_security_policy_nonce_in"]),
-                headers=self._static_headers(options),
+                nonce=nonce,
+                # A nonce or Talisman's own HSTS depends on the request: no fixed headers then.
+                headers=None if nonce or self.strict_transport_security else self._headers(options),
             )
         return known[endpoint]
 
@@ -86,10 +88,8 @@ class ApiTalisman(Talisman):  # type: ignore[misc]  # Flask-Talisman ships no ty
             response.headers[name] = value
         return response
 
-    def _static_headers(self, options: dict[str, Any]) -> list[tuple[str, str]] | None:
-        """The endpoint's headers, or None if they depend on the request (nonce or HSTS)."""
-        if options["content_security_policy_nonce_in"] or self.strict_transport_security:
-            return None
+    def _headers(self, options: dict[str, Any]) -> list[tuple[str, str]]:
+        """The headers Talisman's response hook sets for these options, HSTS aside."""
         headers = Headers()
         self._set_feature_policy_headers(headers, options)
         self._set_permissions_policy_headers(headers, options)
