@@ -1,8 +1,10 @@
 # Entry points: `make demo` renders a project with the defaults and serves it;
 # `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up);
 # `make bench` measures render and request costs (needs wrk);
-# `make lock` rewrites the rendered requirements files from the rendered pyproject.toml.
-.PHONY: install demo test lock bench lint clean
+# `make lock` rewrites the rendered requirements files from the rendered pyproject.toml;
+# `make lock-check` says whether re-locking today would change them (asks the index; never part
+# of `make test`, run by the template's scheduled CI).
+.PHONY: install demo test lock lock-check bench lint clean
 
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -29,6 +31,10 @@ test: install
 # Locks the rendered requirements*.txt with uv for every database x storage (needs the index).
 lock: install
 	$(BIN)/python scripts/lock_requirements.py
+
+# Fails when today's index resolves EXCLUDE_NEWER to other pins than the committed locks.
+lock-check: install
+	$(BIN)/python scripts/lock_requirements.py --check
 
 lint: install
 	$(BIN)/ruff check hooks scripts tests bench

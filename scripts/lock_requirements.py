@@ -9,10 +9,13 @@ entries every combination shares plus one `{%- if %}` block per group of entries
 combinations need. Then it renders every combination again and fails unless each file holds
 exactly that combination's lock.
 
-Resolution only sees releases published before EXCLUDE_NEWER, so the locks are reproducible;
-move it forward (and run `make lock`) to take newer releases.
+Resolution only sees releases published before EXCLUDE_NEWER; move it forward (and run
+`make lock`) to take newer releases. `make lock-check` (`--check`) compiles again and writes
+nothing: it fails when today's index resolves the same date to other pins (a release published,
+yanked or backfilled since), which is a reason to re-lock, never a verdict of `make test`.
 """
 
+import argparse
 import itertools
 import json
 import shlex
@@ -27,7 +30,7 @@ from uv import find_uv_bin
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "{{cookiecutter.project_slug}}"
-EXCLUDE_NEWER = "2026-11-25T00:00:00Z"
+EXCLUDE_NEWER = "2026-11-30T00:00:00Z"
 PYTHON_FLOOR = "3.11"
 # Each lock file and what it adds to the [project] dependencies.
 LOCKS = {"requirements.txt": [], "requirements-dev.txt": ["--group", "dev"]}
@@ -261,9 +264,18 @@ def main() -> None:
     """Compile every combination, write both templates, and check every rendering of them.
 
     The files are written before the check, so when it fails `git diff` shows what went wrong.
+    With `--check`, nothing is written: the committed templates are checked against today's
+    resolution.
     """
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--check", action="store_true", help="compare, write nothing")
+    check_only = parser.parse_args().check
     with tempfile.TemporaryDirectory() as scratch:
         locks = compile_all(Path(scratch) / "compiled")
+        if check_only:
+            check_rendered_locks(locks, Path(scratch) / "rendered")
+            print("the committed locks are what the index resolves today", file=sys.stderr)
+            return
         for name in LOCKS:
             text = template_text({combination: locks[combination][name] for combination in locks})
             (TEMPLATE / name).write_text(text)

@@ -77,26 +77,26 @@ def project_venv(project: Path) -> Path:
 
 
 def build_venv(venv: Path, project: Path) -> None:
+    """Install exactly the lock's pins (`--no-deps`), then check that they satisfy each other.
+
+    A lock that misses a package fails here, instead of the installer quietly adding whatever
+    release the index serves today.
+    """
     uv = shutil.which("uv")
     env = {"UV_PYTHON_DOWNLOADS": "never"}
+    python = str(venv / "bin" / "python")
+    lock = ["--no-deps", "-r", "requirements-dev.txt"]
     if uv:
         commands = [
             [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
-            [
-                uv,
-                "pip",
-                "install",
-                "--quiet",
-                "--python",
-                str(venv / "bin" / "python"),
-                "-r",
-                "requirements-dev.txt",
-            ],
+            [uv, "pip", "install", "--quiet", "--python", python, *lock],
+            [uv, "pip", "check", "--python", python],
         ]
     else:
         commands = [
             [sys.executable, "-m", "venv", str(venv)],
-            [str(venv / "bin" / "pip"), "install", "--quiet", "-r", "requirements-dev.txt"],
+            [python, "-m", "pip", "install", "--quiet", *lock],
+            [python, "-m", "pip", "check"],
         ]
     for command in commands:
         result = run(command, cwd=project, env=env, timeout=900)
