@@ -270,3 +270,45 @@ def private_redis() -> Iterator[PrivateRedis]:
     server.start()
     yield server
     server.stop()
+
+
+# The template's CI splits `make test` into one job per database x rate_limit_storage answer and
+# one for the rest (.github/workflows/ci.yml): TEMPLATE_MATRIX=<database>-<storage> keeps the
+# tests that render that combination, TEMPLATE_MATRIX=common those bound to none. Unset, all run.
+ANSWERS = json.loads((ROOT / "cookiecutter.json").read_text())
+DATABASES = tuple(ANSWERS["database"])
+STORAGES = tuple(ANSWERS["rate_limit_storage"])
+COMBINATIONS = tuple(f"{database}-{storage}" for database in DATABASES for storage in STORAGES)
+COMMON = "common"
+
+
+def matrix_cell(params: dict[str, object]) -> str:
+    """The CI job that runs a test with these parameters.
+
+    A test is bound to a combination by parameters named `database` and `storage`, or by an
+    `answers` dict holding either answer. One that varies only one of them belongs with the
+    other's default (the first choice in cookiecutter.json).
+    """
+    answers = params.get("answers")
+    answers = answers if isinstance(answers, dict) else {}
+    database = params.get("database", answers.get("database"))
+    storage = params.get("storage", answers.get("rate_limit_storage"))
+    if database is None and storage is None:
+        return COMMON
+    return f"{database or DATABASES[0]}-{storage or STORAGES[0]}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    wanted = os.environ.get("TEMPLATE_MATRIX")
+    if not wanted:
+        return
+    if wanted not in (*COMBINATIONS, COMMON):
+        choices = ", ".join((*COMBINATIONS, COMMON))
+        raise pytest.UsageError(f"TEMPLATE_MATRIX={wanted!r} is none of: {choices}")
+    kept, dropped = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)  # set on parametrized tests only
+        cell = matrix_cell(callspec.params if callspec else {})
+        (kept if cell == wanted else dropped).append(item)
+    config.hook.pytest_deselected(items=dropped)
+    items[:] = kept

@@ -74,8 +74,8 @@ def test_workflow_check_rejects_a_workflow_outside_the_schema(bake, tmp_path):
     assert "'soon'" in result.stdout
 
 
-def test_workflow_runs_lint_migrations_and_tests(bake):
-    assert list(jobs(bake())) == ["lint", "migrations", "test"]
+def test_workflow_runs_lint_migrations_tests_audit_and_newest(bake):
+    assert list(jobs(bake())) == ["lint", "migrations", "test", "audit", "newest"]
 
 
 @combinations
@@ -120,7 +120,7 @@ def test_workflow_uses_the_chosen_python(bake, python_version):
         step for step in steps(project) if step.get("uses", "").startswith("actions/setup-python")
     ]
 
-    assert [step["with"]["python-version"] for step in setups] == [python_version] * 3
+    assert [step["with"]["python-version"] for step in setups] == [python_version] * 5
 
 
 def test_github_expressions_survive_rendering(bake):

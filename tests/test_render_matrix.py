@@ -20,9 +20,10 @@ def matrix_id(combo: tuple[str, str, bool]) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("combo", MATRIX, ids=[matrix_id(c) for c in MATRIX])
-def test_rendered_suite_passes_on_the_chosen_services(bake, combo):
-    database, storage, docker = combo
+@pytest.mark.parametrize(
+    ("database", "storage", "docker"), MATRIX, ids=[matrix_id(c) for c in MATRIX]
+)
+def test_rendered_suite_passes_on_the_chosen_services(bake, database, storage, docker):
     project = bake(database=database, rate_limit_storage=storage, use_docker=docker)
     venv = project_venv(project)
     env = {"TEST_RATELIMIT_STORAGE_URI": REDIS_URL if storage == "redis" else "memory://"}

@@ -14,7 +14,8 @@ MIN_SECRET_BYTES = 32
 CONNECT_TIMEOUT = 5
 # flask-cors treats an origin containing any of these as a regular expression.
 REGEX_CHARS = frozenset("*\\]?$^[]()")
-DEV_SECRET = "dev-only-secret-replace-me-in-any-real-deployment"  # noqa: S105
+# Production takes its secrets from the environment and refuses to start without them.
+DEV_SECRET = "dev-only-secret-replace-me-in-any-real-deployment"  # noqa: S105 - development only
 
 
 class ConfigurationError(RuntimeError):
@@ -188,7 +189,7 @@ class TestingConfig(BaseConfig):
 
     def __init__(self) -> None:
         super().__init__()
-        self.SECRET_KEY = "testing-secret-key-that-is-long-enough-0123"  # noqa: S105
+        self.SECRET_KEY = "testing-secret-key-that-is-long-enough-0123"  # noqa: S105 - tests only
         self.JWT_SECRET_KEY = "testing-jwt-secret-" + "k" * 64
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
         self.PASSWORD_HASH_ITERATIONS = 1

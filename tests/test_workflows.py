@@ -1,0 +1,455 @@
+"""GitHub Actions: the template's own CI matrix, and the supply chain of every workflow we ship.
+
+The template's workflows (.github/) and each render's are checked offline: the GitHub workflow
+schema, zizmor's security audit, actions pinned to commits, least-privilege permissions, and the
+jobs whose verdict depends on the package index (run weekly on GitHub, never by `make test`).
+"""
+
+import json
+import os
+import re
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+
+from tests.conftest import (
+    COMBINATIONS,
+    COMMON,
+    DATABASES,
+    ROOT,
+    STORAGES,
+    matrix_cell,
+    run,
+)
+
+TOOLS = Path(sys.executable).parent
+TEMPLATE_WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+RENDER_WORKFLOW = Path(".github/workflows/ci.yml")
+# `uses: owner/repo@<commit> # vX.Y.Z`: a full commit, and the release it is, for Dependabot.
+PINNED_USES = re.compile(
+    r"uses: (?P<action>[\w.-]+/[\w./-]+)@(?P<commit>[0-9a-f]{40}) # v\d+(\.\d+)*"
+)
+USES = re.compile(r"^\s*(?:- )?uses: .*$", re.M)
+READ_ONLY = {"contents": "read"}
+PIP_AUDIT = (
+    "pip-audit --strict --disable-pip --no-deps --progress-spinner off"
+    " --requirement requirements.txt --requirement requirements-dev.txt"
+)
+
+renders = pytest.mark.parametrize(
+    ("database", "storage", "docker"),
+    [
+        pytest.param(database, storage, docker, id=f"{database}-{storage}-{label}")
+        for database in DATABASES
+        for storage in STORAGES
+        for docker, label in ((False, "nodocker"), (True, "docker"))
+    ],
+)
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def template_workflow(name: str) -> dict:
+    return load(ROOT / ".github" / "workflows" / name)
+
+
+def triggers(workflow: dict) -> dict:
+    # PyYAML reads the bare key `on` as the boolean True (YAML 1.1).
+    return workflow[True]
+
+
+def runs(job: dict) -> list[str]:
+    return [step["run"] for step in job["steps"] if "run" in step]
+
+
+def zizmor(path: Path):
+    """zizmor at its default persona, offline, with inline ignore comments not honoured."""
+    return run([str(TOOLS / "zizmor"), "--offline", "--no-ignores", str(path)], path)
+
+
+def check_schema(schema: str, path: Path):
+    return run([str(TOOLS / "check-jsonschema"), "--builtin-schema", schema, str(path)], ROOT)
+
+
+# The template's CI matrix
+
+
+def test_template_workflows_exist():
+    assert [path.name for path in TEMPLATE_WORKFLOWS] == ["ci.yml", "weekly.yml"]
+
+
+@pytest.mark.parametrize(("workflow", "job"), [("ci.yml", "combination"), ("weekly.yml", "newest")])
+def test_matrix_covers_exactly_the_answer_choices(workflow, job):
+    answers = json.loads((ROOT / "cookiecutter.json").read_text())
+    matrix = template_workflow(workflow)["jobs"][job]["strategy"]["matrix"]
+
+    assert matrix["database"] == answers["database"]
+    assert matrix["rate_limit_storage"] == answers["rate_limit_storage"]
+    assert set(matrix) <= {"database", "rate_limit_storage", "include"}
+
+
+def test_ci_runs_make_test_once_per_combination_and_once_for_the_rest():
+    found = template_workflow("ci.yml")["jobs"]
+    combination, common = found["combination"], found["common"]
+
+    assert combination["env"] == {
+        "TEMPLATE_MATRIX": "${{ matrix.database }}-${{ matrix.rate_limit_storage }}"
+    }
+    assert common["env"] == {"TEMPLATE_MATRIX": COMMON}
+    assert runs(combination)[-1] == runs(common)[-1] == "make test"
+    assert "make lint" in runs(found["lint"])
+
+
+def test_ci_test_jobs_get_every_server_with_a_health_check():
+    found = template_workflow("ci.yml")["jobs"]
+
+    for name in ("combination", "common"):
+        services = found[name]["services"]
+        assert set(services) == {"postgres", "mariadb", "redis"}
+        assert all("--health-cmd" in service["options"] for service in services.values())
+
+
+def collected(selection: str | None) -> list[str]:
+    env = {key: value for key, value in os.environ.items() if key != "TEMPLATE_MATRIX"}
+    if selection is not None:
+        env["TEMPLATE_MATRIX"] = selection
+    command = [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"]
+    result = run(command, ROOT, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return [line for line in result.stdout.splitlines() if "::" in line]
+
+
+def test_ci_jobs_together_run_the_whole_suite_each_test_once():
+    everything = collected(None)
+    per_job = {selection: collected(selection) for selection in (*COMBINATIONS, COMMON)}
+
+    chosen = [test for tests in per_job.values() for test in tests]
+    assert sorted(chosen) == sorted(everything)
+    assert all(per_job.values()), [name for name, tests in per_job.items() if not tests]
+
+
+@pytest.mark.parametrize(
+    ("params", "cell"),
+    [
+        ({}, COMMON),
+        ({"python_version": "3.13"}, COMMON),
+        ({"database": "mysql", "storage": "redis", "docker": True}, "mysql-redis"),
+        ({"database": "postgresql"}, "postgresql-memory"),
+        ({"storage": "redis"}, "sqlite-redis"),
+        ({"answers": {"database": "mysql"}}, "mysql-memory"),
+        ({"answers": {"rate_limit_storage": "redis", "use_docker": True}}, "sqlite-redis"),
+        ({"answers": {"project_slug": "billing-svc"}}, COMMON),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_a_test_runs_in_the_job_of_the_combination_it_renders(params, cell):
+    assert matrix_cell(params) == cell
+
+
+def test_an_unknown_template_matrix_value_is_refused():
+    result = run(
+        [sys.executable, "-m", "pytest", "--collect-only", "-q", "-p", "no:cacheprovider"],
+        ROOT,
+        {"TEMPLATE_MATRIX": "oracle-memory"},
+    )
+
+    assert result.returncode != 0
+    assert "TEMPLATE_MATRIX='oracle-memory' is none of: sqlite-memory" in result.stderr
+
+
+def test_weekly_workflow_checks_the_locks_and_runs_each_render_on_the_newest_releases():
+    weekly = template_workflow("weekly.yml")
+    newest = weekly["jobs"]["newest"]
+
+    assert set(triggers(weekly)) == {"schedule", "workflow_dispatch"}
+    assert runs(weekly["jobs"]["lock-check"]) == ["make lock-check"]
+    assert [step.get("working-directory") for step in newest["steps"] if "run" in step] == [
+        None,
+        "build/my_flask_api",
+    ]
+    assert runs(newest)[-1] == "make test-newest"
+    assert "--output-dir build . setup_environment=no" in runs(newest)[0]
+    assert set(newest["services"]) == {"postgres", "mariadb", "redis"}
+
+
+def test_pull_request_ci_never_asks_the_package_index_for_new_releases():
+    ci = template_workflow("ci.yml")
+
+    assert set(triggers(ci)) == {"push", "pull_request"}
+    text = (ROOT / ".github" / "workflows" / "ci.yml").read_text()
+    assert "lock-check" not in text
+    assert "test-newest" not in text
+
+
+def make_targets(makefile: Path) -> set[str]:
+    return set(re.findall(r"(?m)^([a-z][a-z-]*):", makefile.read_text()))
+
+
+@pytest.mark.parametrize(
+    "workflow",
+    [
+        pytest.param("ci.yml"),
+        pytest.param(
+            "weekly.yml",
+            marks=pytest.mark.xfail(
+                strict=True, reason="`make lock-check` comes with the lead's lock-check branch"
+            ),
+        ),
+    ],
+)
+def test_template_workflows_run_only_make_targets_that_exist(workflow):
+    used = {
+        target
+        for job in template_workflow(workflow)["jobs"].values()
+        for step in job["steps"]
+        if "run" in step and "working-directory" not in step  # those run inside a render
+        for target in re.findall(r"\bmake ([a-z][a-z-]*)", step["run"])
+    }
+
+    assert used
+    assert used <= make_targets(ROOT / "Makefile")
+
+
+def test_template_workflow_shell_steps_pass_shellcheck(tmp_path):
+    scripts = [
+        step["run"]
+        for path in TEMPLATE_WORKFLOWS
+        for job in load(path)["jobs"].values()
+        for step in job["steps"]
+        if "run" in step
+    ]
+    for number, script in enumerate(scripts):
+        path = tmp_path / f"step{number}.sh"
+        path.write_text(f"#!/bin/bash\nset -e\n{script}\n")
+        result = run([str(TOOLS / "shellcheck"), str(path)], tmp_path)
+        assert result.returncode == 0, result.stdout
+
+
+# Every workflow we ship: schema, zizmor, pins and permissions
+
+
+def all_workflow_files(bake) -> list[Path]:
+    """The template's workflows, and the rendered workflow of every database x storage."""
+    rendered = [
+        bake(database=database, rate_limit_storage=storage) / RENDER_WORKFLOW
+        for database in DATABASES
+        for storage in STORAGES
+    ]
+    return [*TEMPLATE_WORKFLOWS, *rendered]
+
+
+@pytest.mark.parametrize("path", TEMPLATE_WORKFLOWS, ids=lambda path: path.name)
+def test_template_workflow_follows_the_github_workflow_schema(path):
+    result = check_schema("vendor.github-workflows", path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_template_dependabot_config_follows_its_schema_and_watches_the_actions():
+    path = ROOT / ".github" / "dependabot.yml"
+
+    result = check_schema("vendor.dependabot", path)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    updates = {update["package-ecosystem"]: update for update in load(path)["updates"]}
+    assert updates["github-actions"]["directory"] == "/"
+
+
+def test_zizmor_finds_nothing_in_the_template_workflows():
+    result = zizmor(ROOT / ".github")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+@renders
+def test_zizmor_finds_nothing_in_the_rendered_workflow_and_dependabot(
+    bake, database, storage, docker
+):
+    project = bake(database=database, rate_limit_storage=storage, use_docker=docker)
+
+    result = zizmor(project / ".github")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+def test_zizmor_reports_an_action_pinned_to_a_tag(bake):
+    project = bake()
+    workflow = project / RENDER_WORKFLOW
+    text = workflow.read_text()
+    workflow.write_text(
+        re.sub(r"actions/checkout@[0-9a-f]{40} # v[\d.]+", "actions/checkout@v7", text)
+    )
+
+    result = zizmor(project / ".github")
+
+    assert result.returncode != 0
+    assert "unpinned-uses" in result.stdout
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_release(bake):
+    lines = [
+        (path.name, line.strip())
+        for path in all_workflow_files(bake)
+        for line in USES.findall(path.read_text())
+    ]
+
+    assert lines
+    assert [(name, line) for name, line in lines if not PINNED_USES.search(line)] == []
+
+
+def test_template_and_renders_pin_each_action_to_the_same_commit(bake):
+    """Dependabot moves the template's own pins; a render that lags behind fails here."""
+    pins: dict[str, set[str]] = {}
+    for path in all_workflow_files(bake):
+        for match in PINNED_USES.finditer(path.read_text()):
+            pins.setdefault(match["action"], set()).add(match[0])
+    template_text = "".join(path.read_text() for path in TEMPLATE_WORKFLOWS)
+
+    assert {action: uses for action, uses in pins.items() if len(uses) > 1} == {}
+    assert [action for action in pins if f"uses: {action}@" not in template_text] == []
+
+
+def test_every_job_reads_the_repository_and_nothing_more(bake):
+    for path in all_workflow_files(bake):
+        workflow = load(path)
+        assert workflow["permissions"] == {}, path
+        for name, job in workflow["jobs"].items():
+            assert job["permissions"] == READ_ONLY, f"{path}: {name}"
+
+
+def test_checkout_never_leaves_the_token_in_the_clone(bake):
+    for path in all_workflow_files(bake):
+        for job in load(path)["jobs"].values():
+            for step in job["steps"]:
+                if step.get("uses", "").startswith("actions/checkout@"):
+                    assert step["with"]["persist-credentials"] is False, path
+
+
+# The rendered project's audit and newest-releases jobs
+
+
+def rendered_jobs(project: Path) -> dict[str, dict]:
+    return load(project / RENDER_WORKFLOW)["jobs"]
+
+
+def test_rendered_workflow_also_runs_weekly_and_on_demand(bake):
+    workflow = load(bake() / RENDER_WORKFLOW)
+
+    assert set(triggers(workflow)) == {"push", "pull_request", "schedule", "workflow_dispatch"}
+    assert [entry["cron"] for entry in triggers(workflow)["schedule"]] == ["23 5 * * 1"]
+
+
+def test_locked_pins_are_tested_on_pushes_and_pull_requests_not_on_the_schedule(bake):
+    found = rendered_jobs(bake())
+
+    for name in ("lint", "migrations", "test"):
+        assert found[name]["if"] == "github.event_name != 'schedule'"
+
+
+def test_audit_job_runs_pip_audit_on_both_locks_on_every_event(bake):
+    audit = rendered_jobs(bake())["audit"]
+    pins = dict(
+        line.split("==", 1)
+        for line in (ROOT / "requirements-dev.txt").read_text().splitlines()
+        if "==" in line
+    )
+
+    assert "if" not in audit
+    assert runs(audit) == [f"python -m pip install pip-audit=={pins['pip-audit']}", PIP_AUDIT]
+
+
+@pytest.mark.parametrize(
+    ("database", "storage"),
+    [("sqlite", "memory"), ("postgresql", "redis"), ("mysql", "redis")],
+    ids=["sqlite-memory", "postgresql-redis", "mysql-redis"],
+)
+def test_audit_command_reads_every_pin_of_the_locks(bake, database, storage):
+    # --dry-run collects what would be audited and stops before asking the vulnerability service.
+    project = bake(database=database, rate_limit_storage=storage)
+    command = PIP_AUDIT.replace("pip-audit", str(TOOLS / "pip-audit"), 1).split()
+
+    result = run([*command, "--dry-run"], project)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    audited = re.search(r"would have audited (\d+) packages", result.stderr)
+    assert audited, result.stderr
+    # One package per pin whose environment marker holds here, as pip would install them.
+    pins = [
+        Requirement(line)
+        for name in ("requirements.txt", "requirements-dev.txt")
+        for line in (project / name).read_text().splitlines()
+        if line and not line.lstrip().startswith("#")
+    ]
+    installed = {pin.name for pin in pins if pin.marker is None or pin.marker.evaluate()}
+    assert int(audited[1]) == len(installed)
+
+
+def test_newest_job_runs_on_the_schedule_and_on_demand_against_the_test_services(bake):
+    found = rendered_jobs(bake(database="postgresql", rate_limit_storage="redis"))
+    newest = found["newest"]
+
+    assert newest["if"] == (
+        "github.event_name == 'schedule' || github.event_name == 'workflow_dispatch'"
+    )
+    assert newest["services"] == found["test"]["services"]
+    assert newest["env"] == found["test"]["env"]
+    assert runs(newest) == ["make test-newest"]
+    assert any(step.get("uses", "").startswith("astral-sh/setup-uv@") for step in newest["steps"])
+
+
+def make_recipe(makefile: Path, target: str) -> list[str]:
+    text = makefile.read_text()
+    body = re.search(rf"(?m)^{re.escape(target)}:.*\n((?:\t.*\n)+)", text)
+    assert body, target
+    return [line.strip() for line in body[1].splitlines()]
+
+
+def test_test_newest_installs_the_declared_ranges_and_not_the_locks(bake):
+    makefile = bake() / "Makefile"
+
+    recipe = make_recipe(makefile, "test-newest")
+
+    [install] = [line for line in recipe if line.startswith("uv pip install")]
+    assert "--resolution highest -r pyproject.toml --group dev" in install
+    assert "requirements" not in " ".join(recipe)
+    assert recipe[-1] == "$(MAKE) test VENV=.venv-newest"
+    assert "newest" not in " ".join(make_recipe(makefile, "test"))
+
+
+# ruff's flake8-bandit rules on the generated code
+
+
+def test_rendered_lint_runs_the_security_rules_on_the_app(bake):
+    config = tomllib.loads((bake() / "pyproject.toml").read_text())["tool"]["ruff"]["lint"]
+
+    assert "S" in config["select"]
+    assert [rule for rule in config.get("ignore", []) if rule.startswith("S")] == []
+    assert {
+        pattern: [rule for rule in rules if rule.startswith("S")]
+        for pattern, rules in config["per-file-ignores"].items()
+        if any(rule.startswith("S") for rule in rules)
+    } == {"tests/**": ["S101", "S105", "S106"]}
+
+
+def test_every_security_exception_in_the_app_says_why(bake):
+    project = bake(database="postgresql", rate_limit_storage="redis", use_docker=True)
+    exceptions = [
+        (str(path.relative_to(project)), line.strip())
+        for path in project.rglob("*.py")
+        if "tests" not in path.relative_to(project).parts
+        for line in path.read_text().splitlines()
+        if re.search(r"noqa: [^#]*\bS\d+", line)
+    ]
+
+    assert exceptions  # the check below looks at something
+    assert [
+        (name, line) for name, line in exceptions if not re.search(r"noqa: S\d+ - \w", line)
+    ] == []
