@@ -191,18 +191,7 @@ def make_targets(makefile: Path) -> set[str]:
     return set(re.findall(r"(?m)^([a-z][a-z-]*):", makefile.read_text()))
 
 
-@pytest.mark.parametrize(
-    "workflow",
-    [
-        pytest.param("ci.yml"),
-        pytest.param(
-            "weekly.yml",
-            marks=pytest.mark.xfail(
-                strict=True, reason="`make lock-check` comes with the lead's lock-check branch"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("workflow", ["ci.yml", "weekly.yml"])
 def test_template_workflows_run_only_make_targets_that_exist(workflow):
     used = {
         target
