@@ -240,6 +240,7 @@ def served(
         str(venv / "bin" / "gunicorn"),
         "-c", str(project / "gunicorn.conf.py"),
         "-w", str(WORKERS),
+        "--threads", "1",  # sync workers, whatever gunicorn.conf.py picks for in-memory limits
         "-b", f"127.0.0.1:{port}",
         app,
     ]  # fmt: skip

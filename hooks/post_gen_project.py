@@ -1,47 +1,45 @@
 """After rendering: drop files for options that are off, write .env with fresh secrets, and
-(optionally) create .venv, install the pinned requirements and run the first migration."""
+(optionally) create .venv, install the pinned requirements, create the database and migrate."""
 
-import binascii
 import os
+import secrets
+import shutil
+import subprocess
 import sys
+from pathlib import Path
+from typing import NamedTuple
 
-# This script runs in a fresh interpreter on every render: it imports only what the default
-# path needs (no re, pathlib, shutil or subprocess, which cost more than the work itself) and
-# leaves the set-up's imports to the set-up.
 SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
 SECRET_BYTES = 48
 DOCKER_FILES = ("Dockerfile", ".dockerignore", "docker-compose.yml", "docker")
 STEP_TIMEOUT = 900
-URLSAFE = str.maketrans("+/", "-_")
+# What each command a user may have to run by hand does, for the printed next steps.
+BY_HAND = {
+    "make install": ".venv with the pinned requirements",
+    "make migrate": "flask db create (when missing), then flask db upgrade",
+}
 
 
-def remove_tree(path: str) -> None:
-    """Delete a folder and everything in it (no symlinks are followed)."""
-    for root, dirs, files in os.walk(path, topdown=False):
-        for name in files:
-            os.remove(os.path.join(root, name))
-        for name in dirs:
-            target = os.path.join(root, name)
-            if os.path.islink(target):
-                os.remove(target)
-            else:
-                os.rmdir(target)
-    os.rmdir(path)
+class Step(NamedTuple):
+    """One set-up command, and the command that does its work by hand."""
+
+    name: str  # the command as a user would type it
+    command: list[str]
+    by_hand: str
+    needs: str = ""  # what must be true before running it again
 
 
-def remove_paths(project: str | os.PathLike[str], names: tuple[str, ...]) -> None:
+def remove_paths(project: Path, names: tuple[str, ...]) -> None:
     """Delete each named file or folder under `project`, if present."""
     for name in names:
-        path = os.path.join(project, name)
-        if os.path.isdir(path) and not os.path.islink(path):
-            remove_tree(path)
-        elif os.path.lexists(path):
-            os.remove(path)
+        path = project / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
-def remove_unused_files(
-    project: str | os.PathLike[str], use_docker: bool, license_name: str
-) -> None:
+def remove_unused_files(project: Path, use_docker: bool, license_name: str) -> None:
     """Remove whole files that belong to options that were not chosen."""
     if not use_docker:
         remove_paths(project, DOCKER_FILES)
@@ -49,16 +47,9 @@ def remove_unused_files(
         remove_paths(project, ("LICENSE",))
 
 
-def token_urlsafe(nbytes: int) -> str:
-    """What `secrets.token_urlsafe` returns (os.urandom, base64url, no padding), without
-    importing `secrets` or `base64`, which pull in hashlib, random and re."""
-    encoded = binascii.b2a_base64(os.urandom(nbytes), newline=False).decode("ascii")
-    return encoded.translate(URLSAFE).rstrip("=")
-
-
 def generate_secrets(names: tuple[str, ...] = SECRET_NAMES) -> dict[str, str]:
     """Return a fresh, independent, URL-safe random value for each setting in `names`."""
-    return {name: token_urlsafe(SECRET_BYTES) for name in names}
+    return {name: secrets.token_urlsafe(SECRET_BYTES) for name in names}
 
 
 def secret_names(use_docker: bool, database: str) -> tuple[str, ...]:
@@ -68,29 +59,25 @@ def secret_names(use_docker: bool, database: str) -> tuple[str, ...]:
     return SECRET_NAMES
 
 
-def write_env_file(project: str | os.PathLike[str], values: dict[str, str]) -> str:
+def write_env_file(project: Path, values: dict[str, str]) -> Path:
     """Copy .env.sample to .env with `values` filled in; only the owner may read .env."""
-    with open(os.path.join(project, ".env.sample"), encoding="utf-8") as sample:
-        lines = sample.read().splitlines(keepends=True)
+    lines = (project / ".env.sample").read_text(encoding="utf-8").splitlines(keepends=True)
     for name, value in values.items():
         found = [index for index, line in enumerate(lines) if line.startswith(f"{name}=")]
         if len(found) != 1:
             raise RuntimeError(f"{name} must appear exactly once in .env.sample")
         lines[found[0]] = f"{name}={value}\n"
-    env_file = os.path.join(project, ".env")
+    env_file = project / ".env"
     # Created owner-only, so the secrets are never readable by others, not even for a moment.
     descriptor = os.open(env_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with open(descriptor, "w", encoding="utf-8") as env:
         env.write("".join(lines))
-    os.chmod(env_file, 0o600)
+    env_file.chmod(0o600)
     return env_file
 
 
 def find_python(version: str) -> str:
     """Pick python<version> for .venv if it runs here, else the interpreter running this hook."""
-    import shutil
-    import subprocess
-
     candidate = shutil.which(f"python{version}")
     if candidate:
         try:
@@ -102,73 +89,101 @@ def find_python(version: str) -> str:
     return sys.executable
 
 
-def setup_commands(project: str | os.PathLike[str], python: str, uv: str | None) -> list[list[str]]:
-    """The commands that create .venv, install the pinned requirements and migrate."""
-    venv = os.path.join(project, ".venv")
-    venv_python = os.path.join(venv, "bin", "python")
+def setup_steps(project: Path, python: str, uv: str | None, database: str) -> list[Step]:
+    """The commands that create .venv, install the pinned requirements, create the database
+    (on a server) and migrate."""
+    venv = project / ".venv"
+    venv_python = str(venv / "bin" / "python")
+    flask = str(venv / "bin" / "flask")
     if uv:
-        create = [uv, "venv", "--quiet", "--python", python, venv]
+        create = [uv, "venv", "--quiet", "--python", python, str(venv)]
         install = [uv, "pip", "install", "--quiet", "--python", venv_python]
     else:
-        create = [python, "-m", "venv", venv]
+        create = [python, "-m", "venv", str(venv)]
         install = [venv_python, "-m", "pip", "install", "--quiet"]
-    return [
-        create,
-        [*install, "-r", os.path.join(project, "requirements-dev.txt")],
-        [os.path.join(venv, "bin", "flask"), "db", "upgrade"],
+    server = "once the database server in DATABASE_URL (.env) accepts connections"
+    steps = [
+        Step("uv venv" if uv else "python -m venv", create, "make install"),
+        Step(
+            "pip install -r requirements-dev.txt",
+            [*install, "-r", str(project / "requirements-dev.txt")],
+            "make install",
+        ),
     ]
+    if database != "sqlite":
+        steps.append(Step("flask db create", [flask, "db", "create"], "make migrate", server))
+    steps.append(Step("flask db upgrade", [flask, "db", "upgrade"], "make migrate", server))
+    return steps
 
 
-def set_up_environment(project: str | os.PathLike[str], python_version: str) -> bool:
-    """Run the set-up commands; on failure say what failed and how to finish by hand."""
-    import shutil
-    import subprocess
+def failure_of(command: list[str], project: Path, env: dict[str, str]) -> str | None:
+    """Run `command`; None if it succeeded, else the last line it printed (never a traceback)."""
+    try:
+        result = subprocess.run(
+            command, cwd=project, env=env, capture_output=True, text=True, timeout=STEP_TIMEOUT
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return str(exc)
+    if result.returncode == 0:
+        return None
+    lines = (result.stderr.strip() or result.stdout.strip()).splitlines()
+    last = lines[-1].strip() if lines else f"exit status {result.returncode}"
+    return last.removeprefix("Error: ")
 
+
+def unique(commands: list[str]) -> list[str]:
+    return list(dict.fromkeys(commands))
+
+
+def set_up_environment(project: Path, slug: str, steps: list[Step]) -> list[str]:
+    """Run `steps` in order; return the commands left to run by hand (none when all ran).
+
+    On a failure, print one short paragraph: what failed, and the exact commands to finish.
+    """
     env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("VIRTUAL_ENV", None)
-    for command in setup_commands(project, find_python(python_version), shutil.which("uv")):
-        try:
-            subprocess.run(command, cwd=project, env=env, check=True, timeout=STEP_TIMEOUT)
-        except (OSError, subprocess.SubprocessError) as exc:
-            print(f"\nSet-up step failed: {' '.join(command)}\n  ({exc})")
-            print("The project was generated. Finish the set-up by hand:")
-            print("  python3 -m venv .venv && .venv/bin/pip install -r requirements-dev.txt")
-            print("  .venv/bin/flask db upgrade")
-            return False
-    return True
+    for index, step in enumerate(steps):
+        failure = failure_of(step.command, project, env)
+        if failure is None:
+            continue
+        left = unique([later.by_hand for later in steps[index:]])
+        when = f"{step.needs}, " if step.needs else ""
+        print(f"\nSet-up stopped: {step.name} failed: {failure}")
+        print(f"The project is generated; {when}finish with: cd {slug} && {' && '.join(left)}")
+        return left
+    return []
 
 
-def next_steps(slug: str, environment_ready: bool) -> str:
-    """The short guide printed at the end of generation."""
+def next_steps(slug: str, left: list[str]) -> str:
+    """The short guide printed at the end of generation; `left` are the set-up commands to run."""
     lines = [f"\nProject created in ./{slug}", f"  cd {slug}"]
-    if not environment_ready:
-        lines += [
-            "  make install            # .venv with the pinned requirements",
-            "  make migrate",
-        ]
+    lines += [f"  {command:<24} # {BY_HAND[command]}" for command in left]
     lines += [
         "  .venv/bin/flask users create-admin --email you@example.com --name You",
-        "  make run                # http://127.0.0.1:5000",
-        "  make test               # the project's own tests",
+        "  make run                 # http://127.0.0.1:5000",
+        "  make test                # the project's own tests",
         "Secrets for development are in .env (git-ignored); set real ones in production.",
     ]
     return "\n".join(lines)
 
 
 def main() -> None:
-    project = os.getcwd()
+    project = Path.cwd()
+    slug = r"""{{ cookiecutter.project_slug }}"""
+    database = r"""{{ cookiecutter.database }}"""
     use_docker = r"""{{ cookiecutter.use_docker }}""" == "True"
     remove_unused_files(
         project,
         use_docker=use_docker,
         license_name=r"""{{ cookiecutter.open_source_license }}""",
     )
-    names = secret_names(use_docker, r"""{{ cookiecutter.database }}""")
-    write_env_file(project, generate_secrets(names))
-    ready = False
+    write_env_file(project, generate_secrets(secret_names(use_docker, database)))
+    left = list(BY_HAND)
     if r"""{{ cookiecutter.setup_environment }}""" == "True":
-        ready = set_up_environment(project, r"""{{ cookiecutter.python_version }}""")
-    print(next_steps(r"""{{ cookiecutter.project_slug }}""", ready))
+        python = find_python(r"""{{ cookiecutter.python_version }}""")
+        steps = setup_steps(project, python, shutil.which("uv"), database)
+        left = set_up_environment(project, slug, steps)
+    print(next_steps(slug, left))
 
 
 if __name__ == "__main__":

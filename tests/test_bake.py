@@ -1,5 +1,6 @@
 """Rendering: answers, files, markers, lint, secrets and the generation hooks."""
 
+import ast
 import fnmatch
 import itertools
 import json
@@ -108,6 +109,20 @@ def test_custom_answers_reach_the_project(bake):
     assert "Zoë O'Brien" in (project / "LICENSE").read_text()
     assert 'name = "billing-svc"' in (project / "pyproject.toml").read_text()
     assert "# Billing Service" in (project / "README.md").read_text()
+
+
+@pytest.mark.parametrize("name", ["Pg Shop", 'Zoë\'s "Shop" \\ API'])
+def test_project_name_titles_the_readme_and_the_openapi_document(bake, name):
+    project = bake(project_name=name, project_slug="shop")
+
+    assert (project / "README.md").read_text().startswith(f"# {name}\n")
+    config = ast.parse((project / "app" / "core" / "config.py").read_text())
+    (value,) = [
+        node.value.value
+        for node in config.body
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "PROJECT_NAME"
+    ]
+    assert value == name  # the OpenAPI title (the render's own suite checks it is used)
 
 
 @pytest.mark.parametrize("answers", RENDERS.values(), ids=RENDERS.keys())

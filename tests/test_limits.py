@@ -1,6 +1,8 @@
-"""Rate limits under gunicorn with several workers, and a Redis that goes away."""
+"""Rate limits under gunicorn: as the README runs it, with several workers, and a Redis that goes
+away."""
 
 import json
+import shlex
 import threading
 import time
 from http import HTTPStatus
@@ -95,14 +97,61 @@ def test_redis_limits_are_shared_by_all_workers(bake, tmp_path, private_redis):
     assert burst_under_gunicorn(bake, tmp_path, "redis", private_redis.url) == (10, 10)
 
 
-@pytest.mark.slow
-def test_memory_limits_are_counted_per_worker(bake, tmp_path):
-    ok, limited = burst_under_gunicorn(bake, tmp_path, "memory", None)
+def readme_production_command(project: Path) -> tuple[dict[str, str], list[str]]:
+    """The production command in the render's README: its variables, and the command itself."""
+    (line,) = [
+        line.split("#")[0]
+        for line in (project / "README.md").read_text().splitlines()
+        if line.startswith("FLASK_ENV=production") and "gunicorn wsgi:app" in line
+    ]
+    words = shlex.split(line)
+    variables = dict(word.split("=", 1) for word in words if "=" in word)
+    return variables, [word for word in words if "=" not in word]
 
-    # Each worker allows 10 on its own, so more than 10 get through unless a single worker
-    # happened to take every request (the logins are slow enough to spread them out).
-    assert ok + limited == CONCURRENT
-    assert ok > 10
+
+def server_log(log: Path) -> list[dict]:
+    return [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+
+
+@pytest.mark.slow
+def test_memory_limits_hold_under_gunicorn_started_as_the_readme_says(bake, tmp_path):
+    project, venv, env = prepare(bake, "memory", tmp_path, None)
+    (project / ".venv").symlink_to(venv)  # where the README's command finds gunicorn
+    variables, command = readme_production_command(project)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    # Only where it listens, and no control socket (its default path is shared by every run).
+    server_env = {**env, **variables, "BIND": f"127.0.0.1:{port}"}
+    server_env["GUNICORN_CMD_ARGS"] = "--no-control-socket"
+    log = tmp_path / "server.log"
+
+    with running(command, project, server_env, log):
+        wait_for_http(f"{base}/health")
+        ok, limited = tally(concurrent_logins(base))
+
+    assert (variables, command) == ({"FLASK_ENV": "production"}, [".venv/bin/gunicorn", "wsgi:app"])
+    assert (ok, limited) == (10, 10)
+    messages = [entry["message"] for entry in server_log(log)]
+    assert sum(message.startswith("Booting worker") for message in messages) == 1, messages
+    assert not [message for message in messages if "each worker's memory" in message]
+
+
+@pytest.mark.slow
+def test_several_workers_with_memory_limits_log_a_warning(bake, tmp_path):
+    project, venv, env = prepare(bake, "memory", tmp_path, None)
+    port = free_port()
+    server_env = {**env, "WEB_CONCURRENCY": "3", "BIND": f"127.0.0.1:{port}"}
+    server_env["GUNICORN_CMD_ARGS"] = "--no-control-socket"
+    log = tmp_path / "server.log"
+
+    with running([str(venv / "bin" / "gunicorn"), "wsgi:app"], project, server_env, log):
+        wait_for_http(f"http://127.0.0.1:{port}/health")
+
+    warnings = [entry for entry in server_log(log) if "each worker's memory" in entry["message"]]
+    assert [(entry["level"], entry["logger"]) for entry in warnings] == [
+        ("WARNING", "gunicorn.error")
+    ]
+    assert "3 workers allow up to 3 times every limit" in warnings[0]["message"]
 
 
 @pytest.mark.slow

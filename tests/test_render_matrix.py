@@ -2,7 +2,6 @@
 
 import itertools
 import re
-import sqlite3
 
 import pytest
 
@@ -74,19 +73,6 @@ def test_migrations_upgrade_check_and_downgrade(bake, database):
             env=env,
         )
         assert created.returncode == 0, created.stderr
-
-
-@pytest.mark.slow
-def test_setup_environment_installs_and_migrates(bake):
-    project = bake(setup_environment=True)
-
-    assert (project / ".venv" / "bin" / "flask").exists()
-    with sqlite3.connect(project / "instance" / "app.db") as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
-        assert conn.execute("SELECT name FROM roles ORDER BY id").fetchall() == [
-            ("admin",),
-            ("user",),
-        ]
 
 
 def test_without_setup_environment_nothing_is_installed(bake):

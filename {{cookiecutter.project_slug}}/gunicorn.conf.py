@@ -3,8 +3,10 @@
 gunicorn loads this file by itself when started from this folder (`gunicorn wsgi:app`); options
 on its command line or in GUNICORN_CMD_ARGS still win. Settings:
   BIND (0.0.0.0:$PORT), PORT (8000)   where to listen
-  WEB_CONCURRENCY (2)                 worker processes
-  GUNICORN_THREADS (1)                threads per worker; above 1 the workers are gthread
+  WEB_CONCURRENCY (1 or 2)            worker processes: 1 while rate-limit counters are in
+                                      process memory (memory://), so limits hold as written
+  GUNICORN_THREADS (4 or 1)           threads per worker (4 for that lone worker); above 1 the
+                                      workers are gthread
   GUNICORN_TIMEOUT (30)               seconds a silent worker lives before it is restarted
   GUNICORN_GRACEFUL_TIMEOUT (30)      seconds workers get to finish requests on a restart
   GUNICORN_KEEPALIVE (5)              seconds an idle keep-alive connection stays open
@@ -14,8 +16,15 @@ on its command line or in GUNICORN_CMD_ARGS still win. Settings:
 
 import logging
 import os
+from pathlib import Path
 
+from dotenv import load_dotenv
+
+from app.core.config import config_for
 from app.core.logging import JsonFormatter
+
+# As wsgi.py does, so that settings kept in .env count here too (the environment still wins).
+load_dotenv(Path(__file__).with_name(".env"))
 
 
 def _int_env(name: str, default: int) -> int:
@@ -25,8 +34,14 @@ def _int_env(name: str, default: int) -> int:
 
 # Every interface, as in a container or behind a proxy; BIND=127.0.0.1:8000 keeps it local.
 bind = os.environ.get("BIND") or f"0.0.0.0:{os.environ.get('PORT') or 8000}"
-workers = _int_env("WEB_CONCURRENCY", 2)
-threads = _int_env("GUNICORN_THREADS", 1)
+# Counters in process memory are per worker: N workers would allow N times every limit. One
+# worker with threads counts every request; Redis counters are shared, so workers may be many.
+_app_config = config_for()
+PER_PROCESS_LIMITS = _app_config.RATELIMIT_ENABLED and _app_config.RATELIMIT_STORAGE_URI.startswith(
+    "memory"
+)
+workers = _int_env("WEB_CONCURRENCY", 1 if PER_PROCESS_LIMITS else 2)
+threads = _int_env("GUNICORN_THREADS", 4 if PER_PROCESS_LIMITS and workers == 1 else 1)
 timeout = _int_env("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int_env("GUNICORN_KEEPALIVE", 5)
@@ -37,6 +52,21 @@ keepalive = _int_env("GUNICORN_KEEPALIVE", 5)
 forwarded_allow_ips = os.environ.get(
     "FORWARDED_ALLOW_IPS", "*" if _int_env("TRUSTED_PROXY_HOPS", 0) > 0 else ""
 )
+
+
+def nworkers_changed(server, new_value: int, old_value: int | None) -> None:
+    """Warn when several workers would each count limits alone.
+
+    A gunicorn server hook (docs: Settings, Server Hooks), called at start and on TTIN/TTOU.
+    """
+    if PER_PROCESS_LIMITS and new_value > 1:
+        server.log.warning(
+            "Rate limits are counted in each worker's memory (RATELIMIT_STORAGE_URI=memory://): "
+            "%d workers allow up to %d times every limit. Run one worker (WEB_CONCURRENCY=1, "
+            "more GUNICORN_THREADS) or keep the counters in Redis (RATELIMIT_STORAGE_URI).",
+            new_value,
+            new_value,
+        )
 
 
 class AccessFields(logging.Filter):

@@ -1,10 +1,13 @@
-"""`flask users ...` and `flask seed-demo` commands."""
+"""`flask users ...`, `flask db create` and `flask seed-demo` commands."""
 
 import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
+from flask_migrate.cli import db as db_cli
 from marshmallow import ValidationError
+from sqlalchemy.engine import make_url
 
+from app.database.create import DatabaseNotCreated, create_database
 from app.database.schema import ROLE_ADMIN, ROLE_USER
 from app.errors.domain import EmailAlreadyRegistered
 from app.modules.users import service
@@ -35,6 +38,22 @@ def create_admin(email: str, name: str, password: str) -> None:
     user, created = service.make_admin(data["email"], data["name"], data["password"])
     verb = "Created" if created else "Promoted"
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
+
+
+# Flask-Migrate's `flask db` is a click group: click's Group.command adds one more command to it.
+@db_cli.command("create")
+def create_database_command() -> None:
+    """Create the database in DATABASE_URL if it is missing."""
+    url = make_url(current_app.config["SQLALCHEMY_DATABASE_URI"])
+    shown = url.render_as_string(hide_password=True)
+    try:
+        created = create_database(url)
+    except DatabaseNotCreated as exc:
+        raise click.ClickException(f"could not create the database {shown}: {exc}") from None
+    if url.get_backend_name() == "sqlite":
+        click.echo(f"Nothing to create: SQLite makes {shown} on first use.")
+    else:
+        click.echo(f"{'Created' if created else 'Kept the existing'} database {shown}.")
 
 
 @click.command("seed-demo")

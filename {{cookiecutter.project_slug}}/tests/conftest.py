@@ -1,7 +1,8 @@
 """Fixtures: app -> client -> logged-in headers, with a user factory and a clean database per test.
 
 The schema is built once per run by the shipped migrations (never `create_all`), so a model that
-drifts from its migration fails here. TEST_DATABASE_URL points the suite at a server database.
+drifts from its migration fails here. tests/database.py picks the database; pytest's header names
+it.
 """
 
 import os
@@ -16,9 +17,11 @@ from sqlalchemy import delete
 
 from app import create_app
 from app.core.config import TEST_REDIS_PREFIX, TestingConfig
+from app.database.create import create_database
 from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User
 from app.extensions import db, limiter
 from app.modules.users import service as user_service
+from tests.database import chosen_test_database_url, describe
 
 PASSWORD = "correct horse battery"
 
@@ -28,11 +31,19 @@ PASSWORD = "correct horse battery"
 os.environ["RATELIMIT_STORAGE_URI"] = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
 os.environ["RATELIMIT_REDIS_PREFIX"] = TEST_REDIS_PREFIX
 
+TEST_DATABASE_URL = chosen_test_database_url()
+
+
+def pytest_report_header() -> str:
+    return describe(TEST_DATABASE_URL)
+
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     config = TestingConfig()
-    config.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL") or (
+    if TEST_DATABASE_URL:
+        create_database(TEST_DATABASE_URL)
+    config.SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL or (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
     app = create_app(config)

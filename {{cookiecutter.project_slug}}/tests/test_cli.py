@@ -99,3 +99,13 @@ def test_seed_demo_rejects_a_short_password(app):
     assert result.exit_code == 2
     assert "password" in result.output
     assert repository.count() == 0
+
+
+def test_db_create_keeps_the_database_the_suite_runs_on(app):
+    result = app.test_cli_runner().invoke(args=["db", "create"])
+
+    assert result.exit_code == 0, result.output
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        assert result.output.startswith("Nothing to create: SQLite makes sqlite:")
+    else:
+        assert result.output.startswith("Kept the existing database ")

@@ -8,6 +8,8 @@ from typing import Any
 # Chosen when the project was generated; DATABASE_URL and RATELIMIT_STORAGE_URI override them.
 DEFAULT_DATABASE_URL = "{{ cookiecutter.__database_url }}"
 DEFAULT_RATELIMIT_STORAGE_URI = "{{ cookiecutter.__ratelimit_storage_uri }}"
+# The project's name, as people read it: the OpenAPI document's title.
+PROJECT_NAME = "{{ cookiecutter.project_name | replace('\\', '\\\\') | replace('"', '\\"') }}"
 
 MIN_SECRET_BYTES = 32
 # Seconds to wait for a database or Redis connection before giving up on the request.
@@ -52,6 +54,7 @@ class BaseConfig:
     TESTING = False
     JSON_LOGS = False
 
+    API_TITLE = PROJECT_NAME
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     JWT_ACCESS_TOKEN_EXPIRES = timedelta(minutes=15)

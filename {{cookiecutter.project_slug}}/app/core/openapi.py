@@ -108,7 +108,7 @@ def build_spec(
     `schemas` names schema variants, such as `UserSchema(only=...)`, that would otherwise be
     numbered ("User1").
     """
-    spec = APISpec(plugins=[MarshmallowPlugin()], openapi_version=OPENAPI_VERSION, **_info())
+    spec = APISpec(plugins=[MarshmallowPlugin()], openapi_version=OPENAPI_VERSION, **_info(app))
     _add_components(spec, app)
     for name, schema in schemas.items():
         spec.components.schema(name, schema=schema)
@@ -130,12 +130,12 @@ def build_spec(
     return spec.to_dict()
 
 
-def _info() -> dict[str, Any]:
+def _info(app: Flask) -> dict[str, Any]:
     project = {}
     if PYPROJECT.is_file():
         project = tomllib.loads(PYPROJECT.read_text()).get("project", {})
     return {
-        "title": project.get("name", "API"),
+        "title": app.config["API_TITLE"],
         "version": project.get("version", "0"),
         "info": {"description": project.get("description", "")},
     }

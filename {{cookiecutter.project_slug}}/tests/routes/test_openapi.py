@@ -10,7 +10,7 @@ from openapi_spec_validator import validate
 from app import create_app
 from app.api.docs.operations import OPERATIONS, SCHEMAS
 from app.api.docs.route import is_undocumented
-from app.core.config import TestingConfig
+from app.core.config import PROJECT_NAME, TestingConfig
 from app.core.openapi import build_spec
 
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
@@ -46,6 +46,10 @@ def test_document_is_valid_openapi(document):
     validate(document)
 
     assert document["openapi"].startswith("3.")
+
+
+def test_document_is_titled_with_the_project_name(document):
+    assert document["info"]["title"] == PROJECT_NAME
 
 
 def test_document_lists_every_route_of_the_app(app, document):
