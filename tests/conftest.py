@@ -59,10 +59,14 @@ def bake(cookies) -> Callable[..., Path]:
 def project_venv(project: Path) -> Path:
     """A virtualenv with `project`'s pinned dev requirements, shared by renders with equal pins.
 
-    Built once per distinct set of requirement files and kept under .cache/ between runs.
+    Built once per distinct set of pins (the locks' comments name the project, so they are left
+    out of the key) and kept under .cache/ between runs.
     """
-    pins = "".join(
-        (project / name).read_text() for name in ("requirements.txt", "requirements-dev.txt")
+    pins = "\n".join(
+        line
+        for name in ("requirements.txt", "requirements-dev.txt")
+        for line in (project / name).read_text().splitlines()
+        if not line.lstrip().startswith("#")
     )
     key = hashlib.sha256(pins.encode()).hexdigest()[:16]
     venv = CACHE / "venvs" / key
