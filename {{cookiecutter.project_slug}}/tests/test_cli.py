@@ -1,7 +1,7 @@
 """`flask users create-admin` and `flask seed-demo`."""
 
 from app.cli import DEMO_PASSWORD, DEMO_USERS
-from app.database.schema import ROLE_ADMIN
+from app.database.schema import ROLE_ADMIN, AuthSession
 from app.extensions import db
 from app.modules.users import repository
 
@@ -99,3 +99,11 @@ def test_seed_demo_rejects_a_short_password(app):
     assert result.exit_code == 2
     assert "password" in result.output
     assert repository.count() == 0
+
+
+def test_sessions_purge_deletes_expired_sessions_and_says_how_many(app, expired_session):
+    result = app.test_cli_runner().invoke(args=["sessions", "purge"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Purged 1 expired session.\n"
+    assert db.session.get(AuthSession, expired_session) is None
