@@ -52,7 +52,7 @@ def app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.rollback()
-        # Children before parents, so no foreign key objects; migrations' seed rows stay.
+        # Children before parents, so no foreign key is violated; seeded rows stay.
         for table in reversed(db.metadata.sorted_tables):
             if table.name not in SEEDED_TABLES:
                 db.session.execute(table.delete())
