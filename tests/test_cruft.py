@@ -4,6 +4,7 @@ moves on, and takes the change with `cruft update`; the generation hooks run und
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,10 +38,10 @@ def commit_all(repo: Path, message: str) -> str:
     return git(repo, "rev-parse", "HEAD").strip()
 
 
-@pytest.fixture
-def template(tmp_path: Path) -> Path:
+@pytest.fixture(scope="module")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """This template's working tree, committed to a repository of its own (cruft needs git)."""
-    copy = tmp_path / "template"
+    copy = tmp_path_factory.mktemp("cruft") / "template"
     listed = git(ROOT, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
     for name in filter(None, listed.split("\0")):
         if (ROOT / name).is_file():  # a tracked file deleted in the working tree is listed too
@@ -49,6 +50,14 @@ def template(tmp_path: Path) -> Path:
     git(copy, "init", "-q", "-b", "main")
     commit_all(copy, "Template")
     return copy
+
+
+@pytest.fixture
+def template(template_repo: Path) -> Iterator[Path]:
+    """The module's template repository; whatever a test commits to it is undone afterwards."""
+    start = git(template_repo, "rev-parse", "HEAD").strip()
+    yield template_repo
+    git(template_repo, "reset", "-q", "--hard", start)
 
 
 def move_template_on(template: Path) -> str:
@@ -65,23 +74,30 @@ def as_repository(project: Path) -> Path:
     return project
 
 
-@pytest.fixture
-def project(template: Path, tmp_path: Path) -> Path:
-    """A project made with `cruft create` from `template`, committed."""
-    out = tmp_path / "out"
-    out.mkdir()
+@pytest.fixture(scope="module")
+def created(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project made once per module with `cruft create` from the template, committed."""
+    out = tmp_path_factory.mktemp("created")
     result = cruft(
-        tmp_path,
+        out,
         "create",
         "--no-input",
         "--output-dir",
         str(out),
         "--extra-context",
         NO_SETUP,
-        str(template),
+        str(template_repo),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     return as_repository(out / "my_flask_api")
+
+
+@pytest.fixture
+def project(created: Path, template: Path, tmp_path: Path) -> Path:
+    """A copy of the module's cruft-made project (with its git history), for one test to change."""
+    copy = tmp_path / "my_flask_api"
+    shutil.copytree(created, copy, symlinks=True)
+    return copy
 
 
 def test_cruft_create_records_the_template_commit_and_the_answers(template, project):

@@ -14,11 +14,11 @@ on its command line or in GUNICORN_CMD_ARGS still win. Settings:
   LOG_LEVEL (INFO)                    as for the app
 """
 
-import logging
 import os
 from pathlib import Path
 
 from dotenv import load_dotenv
+from gunicorn.glogging import Logger
 
 from app.core.config import config_for
 from app.core.logging import JsonFormatter
@@ -69,27 +69,36 @@ def nworkers_changed(server, new_value: int, old_value: int | None) -> None:
         )
 
 
-class AccessFields(logging.Filter):
-    """Turn gunicorn's access record into the app's access line: method, path, status, time."""
+class JsonAccessLogger(Logger):
+    """gunicorn's logger, writing each access line with the fields of the app's access line.
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        atoms = record.args if isinstance(record.args, dict) else {}
-        record.method = _atom(atoms, "m")
-        record.path = _atom(atoms, "U")
-        record.status = int(atoms["s"]) if str(atoms.get("s", "")).isdigit() else None
-        record.duration_ms = round(atoms.get("D", 0) / 1000, 2)
-        record.remote_addr = _atom(atoms, "h")
-        # The id the app put on the response (gunicorn keys headers in lower case).
-        record.request_id = _atom(atoms, "{x-request-id}o")
-        record.msg, record.args = "%s %s %s", (record.method, record.path, record.status)
-        return True
+    A `logger_class` (https://docs.gunicorn.org/en/stable/settings.html#logger-class) with
+    gunicorn's own `atoms` of the request, the values `access_log_format` names.
+    """
+
+    def access(self, resp, req, environ, request_time) -> None:
+        if not self.access_log_enabled:
+            return
+        atoms = self.atoms(resp, req, environ, request_time)
+        method, path, status = atoms["m"], atoms["U"], atoms["s"]
+        self.access_log.info(
+            "%s %s %s",
+            method,
+            path,
+            status,
+            extra={
+                "method": method,
+                "path": path,
+                "status": int(status) if str(status).isdigit() else None,
+                "duration_ms": round(request_time.total_seconds() * 1000, 2),
+                "remote_addr": atoms["h"],
+                # The id the app put on the response (gunicorn keys headers in lower case).
+                "request_id": atoms.get("{x-request-id}o", "-"),
+            },
+        )
 
 
-def _atom(atoms: dict, key: str) -> str:
-    # gunicorn escapes double quotes for its text format; JSON escapes them itself.
-    return str(atoms.get(key, "-")).replace('\\"', '"')
-
-
+logger_class = JsonAccessLogger
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
 # One JSON object per line, as the app writes in production. The root logger gets no handler:
 # the app's loggers have their own, and would otherwise print every line twice. gunicorn writes
@@ -100,7 +109,6 @@ logconfig_dict = {
     "disable_existing_loggers": False,
     "root": {"level": "WARNING", "handlers": []},
     "formatters": {"json": {"()": JsonFormatter}},
-    "filters": {"access_fields": {"()": AccessFields}},
     "handlers": {
         "error": {
             "class": "logging.StreamHandler",
@@ -110,7 +118,6 @@ logconfig_dict = {
         "access": {
             "class": "logging.StreamHandler",
             "formatter": "json",
-            "filters": ["access_fields"],
             "stream": "ext://sys.stdout",
         },
     },

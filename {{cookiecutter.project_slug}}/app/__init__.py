@@ -1,8 +1,6 @@
 """Application factory."""
 
 import re
-from collections.abc import Callable
-from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -11,7 +9,7 @@ from app.api.docs.route import register_docs
 from app.api.health.route import bp as health_bp
 from app.api.v1.auth.route import bp as auth_bp
 from app.api.v1.users.route import bp as users_bp
-from app.cli import seed_demo, users_cli
+from app.cli import seed_demo, sessions_cli, users_cli
 from app.core.config import BaseConfig, config_for
 from app.core.json import ApiRequest, StrictJSONProvider
 from app.core.logging import configure_logging
@@ -23,24 +21,11 @@ from app.utils.auth import register_token_callbacks
 
 
 class ApiFlask(Flask):
+    """Flask with stricter JSON parsing and no cookie session (the API uses tokens)."""
+
     json_provider_class = StrictJSONProvider
     request_class = ApiRequest
     session_interface = NoSessionInterface()
-
-    def __init__(self, import_name: str) -> None:
-        super().__init__(import_name)
-        self._sync_callables: dict[Callable[..., Any], Callable[..., Any]] = {}
-
-    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """Flask asks this of every hook and view on every request, and the answer for a given
-        function never changes: remember it (async views are still wrapped, once)."""
-        try:
-            return self._sync_callables[func]
-        except KeyError:
-            wrapped = self._sync_callables[func] = super().ensure_sync(func)
-            return wrapped
-        except TypeError:  # an unhashable callable
-            return super().ensure_sync(func)
 
 
 # Browsers call the API; orchestrators call the probes, which need no CORS headers.
@@ -83,5 +68,6 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     register_token_callbacks(jwt)
     register_error_handlers(app, jwt)
     app.cli.add_command(users_cli)
+    app.cli.add_command(sessions_cli)
     app.cli.add_command(seed_demo)
     return app

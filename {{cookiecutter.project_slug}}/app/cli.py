@@ -1,4 +1,4 @@
-"""`flask users ...`, `flask db create` and `flask seed-demo` commands."""
+"""`flask users ...`, `flask db create`, `flask sessions purge` and `flask seed-demo` commands."""
 
 import click
 from flask import current_app
@@ -10,10 +10,12 @@ from sqlalchemy.engine import make_url
 from app.database.create import DatabaseNotCreated, create_database
 from app.database.schema import ROLE_ADMIN, ROLE_USER
 from app.errors.domain import EmailAlreadyRegistered
+from app.modules.auth import service as auth_service
 from app.modules.users import service
 from app.modules.users.model import UserCreateSchema
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+sessions_cli = AppGroup("sessions", help="Maintain login sessions.")
 
 # (e-mail, name, role, age) of the accounts `flask seed-demo` creates.
 DEMO_USERS = (
@@ -35,7 +37,7 @@ def create_admin(email: str, name: str, password: str) -> None:
         data = UserCreateSchema().load({"email": email, "name": name, "password": password})
     except ValidationError as exc:
         raise click.BadParameter(_describe(exc.messages)) from None
-    user, created = service.make_admin(data["email"], data["name"], data["password"])
+    user, created = auth_service.make_admin(data["email"], data["name"], data["password"])
     verb = "Created" if created else "Promoted"
     click.echo(f"{verb} admin {user.email} (id {user.id}).")
 
@@ -77,6 +79,13 @@ def seed_demo(password: str) -> None:
             continue
         click.echo(f"Created {role} {user.email} (id {user.id}).")
     click.echo(f"Demo accounts log in with the password {password!r}.")
+
+
+@sessions_cli.command("purge")
+def purge_sessions() -> None:
+    """Delete expired login sessions and their refresh tokens (run it daily, e.g. from cron)."""
+    purged = auth_service.purge_expired_sessions()
+    click.echo(f"Purged {purged} expired session{'' if purged == 1 else 's'}.")
 
 
 def _describe(messages: object) -> str:

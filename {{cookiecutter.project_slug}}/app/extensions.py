@@ -1,15 +1,14 @@
 """Extension objects, created unbound and attached to the app in `create_app`."""
 
 from flask_cors import CORS
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_talisman import Talisman
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
-
-from app.core.security import ApiTalisman
-from app.core.tokens import CachingJWTManager
-from app.utils.limits import ApiLimiter
 
 # Stable constraint names make migrations reproducible on every database.
 NAMING_CONVENTION = {
@@ -27,7 +26,7 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate()
-jwt = CachingJWTManager()
+jwt = JWTManager()
 cors = CORS()
-talisman = ApiTalisman()
-limiter = ApiLimiter(key_func=get_remote_address)
+talisman = Talisman()
+limiter = Limiter(key_func=get_remote_address)

@@ -7,23 +7,25 @@ it.
 
 import os
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import delete
 
 from app import create_app
 from app.core.config import TEST_REDIS_PREFIX, TestingConfig
 from app.database.create import create_database
-from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User
+from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User, utcnow
 from app.extensions import db, limiter
 from app.modules.users import service as user_service
 from tests.database import chosen_test_database_url, describe
 
 PASSWORD = "correct horse battery"
+# Tables whose rows come from the migrations (the roles): the cleanup after each test keeps them.
+SEEDED_TABLES = {"roles"}
 
 # The rate limiter is one object for the whole process: every app a test builds (development and
 # production ones included) re-binds it, so they must all count in this run's own namespace of
@@ -61,8 +63,10 @@ def app_context(app: Flask) -> Iterator[None]:
     with app.app_context():
         yield
         db.session.rollback()
-        for model in (RefreshToken, AuthSession, User):
-            db.session.execute(delete(model))
+        # Children before parents, so no foreign key is violated; seeded rows stay.
+        for table in reversed(db.metadata.sorted_tables):
+            if table.name not in SEEDED_TABLES:
+                db.session.execute(table.delete())
         db.session.commit()
         db.session.remove()
     limiter.reset()
@@ -123,3 +127,44 @@ def user_headers(login: Callable[[User], dict[str, str]], user: User) -> dict[st
 @pytest.fixture
 def admin_headers(login: Callable[[User], dict[str, str]], admin: User) -> dict[str, str]:
     return login(admin)
+
+
+@pytest.fixture
+def make_app(app: Flask) -> Callable[..., Flask]:
+    """Build another app on the same test database with config changes (for start-up options)."""
+
+    def build(**overrides: object) -> Flask:
+        config = TestingConfig()
+        config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
+        for name, value in overrides.items():
+            setattr(config, name, value)
+        return create_app(config)
+
+    return build
+
+
+@pytest.fixture
+def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The environment production needs to start: strong secrets and a database URL."""
+    monkeypatch.setenv("SECRET_KEY", "s" * 32)
+    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
+    monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    return monkeypatch
+
+
+@pytest.fixture
+def csrf_on(app: Flask) -> Iterator[None]:
+    """Turn the double-submit CSRF check on, as it is in every config but testing."""
+    app.config["JWT_COOKIE_CSRF_PROTECT"] = True
+    yield
+    app.config["JWT_COOKIE_CSRF_PROTECT"] = False
+
+
+@pytest.fixture
+def expired_session(user: User) -> str:
+    """A session of `user`, with one refresh token, whose expiry has passed; its id."""
+    past = utcnow() - timedelta(days=1)
+    db.session.add(AuthSession(id="expired-session", user_id=user.id, expires_at=past))
+    db.session.add(RefreshToken(jti="expired-token", session_id="expired-session", expires_at=past))
+    db.session.commit()
+    return "expired-session"

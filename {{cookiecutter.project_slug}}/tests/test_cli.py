@@ -1,7 +1,7 @@
 """`flask users create-admin` and `flask seed-demo`."""
 
 from app.cli import DEMO_PASSWORD, DEMO_USERS
-from app.database.schema import ROLE_ADMIN
+from app.database.schema import ROLE_ADMIN, AuthSession
 from app.extensions import db
 from app.modules.users import repository
 
@@ -109,3 +109,11 @@ def test_db_create_keeps_the_database_the_suite_runs_on(app):
         assert result.output.startswith("Nothing to create: SQLite makes sqlite:")
     else:
         assert result.output.startswith("Kept the existing database ")
+
+
+def test_sessions_purge_deletes_expired_sessions_and_says_how_many(app, expired_session):
+    result = app.test_cli_runner().invoke(args=["sessions", "purge"])
+
+    assert result.exit_code == 0, result.output
+    assert result.output == "Purged 1 expired session.\n"
+    assert db.session.get(AuthSession, expired_session) is None

@@ -15,14 +15,6 @@ from app.core.config import (
 STRONG = "s" * 32
 
 
-@pytest.fixture
-def production_env(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", STRONG)
-    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    return monkeypatch
-
-
 def test_production_starts_with_strong_secrets(production_env):
     app = create_app("production")
 

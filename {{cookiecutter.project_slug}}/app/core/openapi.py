@@ -16,12 +16,13 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import Flask
 from marshmallow import Schema, fields
 from werkzeug.routing import Rule
-from werkzeug.routing.rules import parse_converter_args
 
 OPENAPI_VERSION = "3.1.0"
 PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
 # <int(max=9):user_id> -> converter "int", arguments "max=9", name "user_id"
 URL_ARGUMENT = re.compile(r"<(?:(?P<converter>\w+)(?:\((?P<args>[^)]*)\))?:)?(?P<name>\w+)>")
+# The bounds of an int converter, written as keyword arguments: "min=1, max=9".
+INT_BOUND = re.compile(r"\b(?P<bound>min|max)\s*=\s*(?P<value>\d+)")
 IMPLICIT_METHODS = {"HEAD", "OPTIONS"}
 
 BEARER = {"bearerAuth": []}
@@ -180,10 +181,10 @@ def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
     for match in URL_ARGUMENT.finditer(rule.rule):
         schema: dict[str, Any] = {"type": "string"}
         if match["converter"] == "int":
-            _, options = parse_converter_args(match["args"] or "")
-            schema = {"type": "integer", "minimum": options.get("min", 0)}
-            if "max" in options:
-                schema["maximum"] = options["max"]
+            bounds = {m["bound"]: int(m["value"]) for m in INT_BOUND.finditer(match["args"] or "")}
+            schema = {"type": "integer", "minimum": bounds.get("min", 0)}
+            if "max" in bounds:
+                schema["maximum"] = bounds["max"]
         parameters.append({"name": match["name"], "in": "path", "required": True, "schema": schema})
     return parameters
 

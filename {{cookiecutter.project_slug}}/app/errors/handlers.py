@@ -12,25 +12,10 @@ from marshmallow import ValidationError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
-from app.errors.domain import (
-    DomainError,
-    EmailAlreadyRegistered,
-    InvalidCredentials,
-    PermissionDenied,
-    RefreshTokenReused,
-    UserNotFound,
-)
+from app.errors.domain import DomainError
 from app.extensions import db, limiter
 
 logger = logging.getLogger(__name__)
-
-DOMAIN_STATUS: dict[type[DomainError], HTTPStatus] = {
-    EmailAlreadyRegistered: HTTPStatus.CONFLICT,
-    InvalidCredentials: HTTPStatus.UNAUTHORIZED,
-    UserNotFound: HTTPStatus.NOT_FOUND,
-    PermissionDenied: HTTPStatus.FORBIDDEN,
-    RefreshTokenReused: HTTPStatus.UNAUTHORIZED,
-}
 
 
 def error_response(message: str, status: int, **extra: Any) -> tuple[Response, int]:
@@ -39,11 +24,7 @@ def error_response(message: str, status: int, **extra: Any) -> tuple[Response, i
 
 
 def _domain_error(error: DomainError) -> tuple[Response, int]:
-    status = next(
-        (code for cls, code in DOMAIN_STATUS.items() if isinstance(error, cls)),
-        HTTPStatus.BAD_REQUEST,
-    )
-    return error_response(error.message, status)
+    return error_response(error.message, error.status)
 
 
 def _validation_error(error: ValidationError) -> tuple[Response, int]:

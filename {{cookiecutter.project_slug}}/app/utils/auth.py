@@ -7,9 +7,9 @@ from typing import Any, TypeVar
 from flask import g, request
 from flask_jwt_extended import JWTManager, current_user, jwt_required, verify_jwt_in_request
 
+from app.database.schema import User
 from app.errors.domain import PermissionDenied
-from app.modules.auth import repository as auth_repository
-from app.modules.auth.principal import Principal
+from app.modules.auth import service as auth_service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -42,7 +42,7 @@ def role_required(role: str) -> Callable[[F], F]:
         @wraps(view)
         @login_required
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if current_user.role != role:
+            if current_user.role.name != role:
                 raise PermissionDenied()
             return view(*args, **kwargs)
 
@@ -52,19 +52,34 @@ def role_required(role: str) -> Callable[[F], F]:
 
 
 def register_token_callbacks(jwt: JWTManager) -> None:
-    """Reject tokens of revoked sessions and load each token's user, in one query per request."""
+    """Reject tokens of revoked sessions and load each token's user, in one query per request.
+
+    Flask-JWT-Extended's documented callbacks (https://flask-jwt-extended.readthedocs.io/en/
+    stable/api.html#flask_jwt_extended.JWTManager.token_in_blocklist_loader).
+    """
 
     @jwt.token_in_blocklist_loader
     def session_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        try:
-            user = auth_repository.user_of_live_session(payload["sid"], int(payload["sub"]))
-        except (KeyError, TypeError, ValueError):
-            user = None
-        # Handed to load_user below, which Flask-JWT-Extended calls right after this check.
-        g.token_user = user
-        return user is None
+        return _token_user(payload) is None
 
     @jwt.user_lookup_loader
-    def load_user(_header: dict[str, Any], _payload: dict[str, Any]) -> Principal | None:
-        user = g.pop("token_user", None)
+    def load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
+        user = _token_user(payload)
         return user if user is not None and user.is_active else None
+
+
+def _token_user(payload: dict[str, Any]) -> User | None:
+    """The user of the token's live session, or None.
+
+    Both callbacks need it for the same token in one request: whichever asks first runs the
+    query and leaves the answer in `g`, and the other takes it from there.
+    """
+    answered = g.pop("token_user", None)
+    if answered is not None and answered[0] == payload.get("jti"):
+        return answered[1]
+    try:
+        user = auth_service.user_of_session(str(payload["sid"]), int(payload["sub"]))
+    except (KeyError, TypeError, ValueError):
+        user = None
+    g.token_user = (payload.get("jti"), user)
+    return user

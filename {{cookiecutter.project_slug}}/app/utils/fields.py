@@ -1,4 +1,8 @@
-"""Marshmallow fields shared by the modules' schemas."""
+"""Marshmallow fields shared by the modules' schemas.
+
+Each overrides `_deserialize`, marshmallow's documented hook for custom fields
+(https://marshmallow.readthedocs.io/en/stable/custom_fields.html).
+"""
 
 from typing import Any
 

@@ -61,13 +61,9 @@ def test_login_sets_refresh_cookie_scoped_to_auth(app, user):
     assert response.json["user"] == {"id": user.id, "email": user.email, "name": user.name}
 
 
-def test_login_hands_out_csrf_value_when_csrf_protection_is_on(app, user):
-    app.config["JWT_COOKIE_CSRF_PROTECT"] = True
-    try:
-        with app.test_request_context(json={"email": user.email, "password": PASSWORD}):
-            response = controller.login()
-    finally:
-        app.config["JWT_COOKIE_CSRF_PROTECT"] = False
+def test_login_hands_out_csrf_value_when_csrf_protection_is_on(app, user, csrf_on):
+    with app.test_request_context(json={"email": user.email, "password": PASSWORD}):
+        response = controller.login()
 
     csrf = response.headers[controller.CSRF_HEADER]
     cookies = response.headers.getlist("Set-Cookie")

@@ -49,29 +49,3 @@ def test_malformed_request_id_is_replaced(client):
 
     assert response.headers["X-Request-ID"] != "bad id\twith spaces" * 10
     assert len(response.headers["X-Request-ID"]) == 32
-
-
-def test_the_sync_check_of_a_view_or_hook_is_remembered(app):
-    def view() -> str:
-        return "ok"
-
-    class Unhashable:
-        __hash__ = None  # type: ignore[assignment]
-
-        def __call__(self) -> str:
-            return "ok"
-
-    handler = Unhashable()
-
-    assert app.ensure_sync(view) is view
-    assert app._sync_callables[view] is view
-    assert app.ensure_sync(handler) is handler  # cannot be remembered, still answered
-
-
-def test_an_async_view_is_still_handed_to_flask(app):
-    async def view() -> str:
-        return "ok"
-
-    # Flask wraps coroutines with asgiref, which this project does not install.
-    with pytest.raises(RuntimeError, match="async"):
-        app.ensure_sync(view)

@@ -25,14 +25,6 @@ def document(client):
     return response.json
 
 
-@pytest.fixture
-def production_env(monkeypatch):
-    monkeypatch.setenv("SECRET_KEY", "s" * 32)
-    monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
-    monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    return monkeypatch
-
-
 def response_schema(document, path, method, status):
     """The documented body schema of one response, with the document's components to resolve."""
     response = document["paths"][path][method]["responses"][str(status)]
@@ -67,7 +59,6 @@ def test_document_lists_every_route_of_the_app(app, document):
     }
 
     assert documented == routes
-    assert len(routes) == 9
 
 
 def test_a_route_without_a_description_stops_the_build():

@@ -7,7 +7,7 @@ from sqlalchemy.exc import OperationalError
 
 from app import create_app
 from app.core.config import TestingConfig
-from app.modules.auth import repository as auth_repository
+from app.modules.auth import service as auth_service
 
 
 def test_unexpected_error_is_a_generic_500_with_the_request_id(capsys):
@@ -36,7 +36,7 @@ def test_revocation_check_that_cannot_run_refuses_the_request(
     def broken(session_id: str, user_id: int) -> None:
         raise OperationalError("SELECT 1", {}, Exception("connection refused"))
 
-    monkeypatch.setattr(auth_repository, "user_of_live_session", broken)
+    monkeypatch.setattr(auth_service, "user_of_session", broken)
 
     response = client.get(f"/users/{user.id}", headers=user_headers)
 

@@ -11,7 +11,7 @@ from sqlalchemy import delete
 
 from app.database.schema import User
 from app.extensions import db
-from app.modules.users import service as user_service
+from app.modules.auth import service as auth_service
 from tests.conftest import PASSWORD
 from tests.security.conftest import plant_refresh_cookie, refresh_cookie
 
@@ -142,7 +142,7 @@ def test_tokens_of_a_deactivated_user_are_refused(client, user, user_headers):
 
 
 def test_tokens_issued_before_a_password_change_are_refused(client, user, user_headers):
-    user_service.make_admin(user.email, user.name, "a completely new password")
+    auth_service.make_admin(user.email, user.name, "a completely new password")
 
     response = client.get(f"/users/{user.id}", headers=user_headers)
 

@@ -2,11 +2,12 @@
 
 import pytest
 from flask_jwt_extended import decode_token
+from sqlalchemy import select
 
-from app.database.schema import ROLE_USER
+from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken
 from app.errors.domain import EmailAlreadyRegistered, InvalidCredentials, RefreshTokenReused
-from app.modules.auth import repository, service
-from app.modules.users import service as user_service
+from app.extensions import db
+from app.modules.auth import service
 from tests.conftest import PASSWORD
 
 
@@ -32,9 +33,7 @@ def test_login_issues_tokens_bound_to_one_live_session(user):
     assert (access["type"], refresh["type"]) == ("access", "refresh")
     assert access["sub"] == refresh["sub"] == str(user.id)
     assert access["sid"] == refresh["sid"]
-    principal = repository.user_of_live_session(access["sid"], user.id)
-    assert (principal.id, principal.email, principal.role) == (user.id, user.email, "user")
-    assert principal.is_active and not principal.is_admin
+    assert service.user_of_session(access["sid"], user.id) is user
 
 
 def test_login_with_wrong_password_is_refused(user):
@@ -64,7 +63,9 @@ def test_login_of_deactivated_account_is_refused(user):
 def test_rotation_issues_a_new_refresh_token(user):
     _, tokens = service.login(user.email, PASSWORD)
 
-    rotated = service.rotate_refresh_token(decode_token(tokens.refresh))
+    claims = decode_token(tokens.refresh)
+
+    rotated = service.rotate_refresh_token(user.id, claims["sid"], claims["jti"])
 
     assert decode_token(rotated.refresh)["jti"] != decode_token(tokens.refresh)["jti"]
     assert decode_token(rotated.refresh)["sid"] == decode_token(tokens.refresh)["sid"]
@@ -73,11 +74,11 @@ def test_rotation_issues_a_new_refresh_token(user):
 def test_reusing_a_rotated_refresh_token_revokes_the_session(user):
     _, tokens = service.login(user.email, PASSWORD)
     claims = decode_token(tokens.refresh)
-    service.rotate_refresh_token(claims)
+    service.rotate_refresh_token(user.id, claims["sid"], claims["jti"])
 
     with pytest.raises(RefreshTokenReused):
-        service.rotate_refresh_token(claims)
-    assert repository.user_of_live_session(claims["sid"], user.id) is None
+        service.rotate_refresh_token(user.id, claims["sid"], claims["jti"])
+    assert service.user_of_session(claims["sid"], user.id) is None
 
 
 def test_logout_revokes_the_session(user):
@@ -86,12 +87,56 @@ def test_logout_revokes_the_session(user):
 
     service.logout(session_id)
 
-    assert repository.user_of_live_session(session_id, user.id) is None
+    assert service.user_of_session(session_id, user.id) is None
 
 
 def test_new_password_for_admin_revokes_existing_sessions(user):
     _, tokens = service.login(user.email, PASSWORD)
 
-    user_service.make_admin(user.email, user.name, "a brand new password")
+    service.make_admin(user.email, user.name, "a brand new password")
 
-    assert repository.user_of_live_session(decode_token(tokens.access)["sid"], user.id) is None
+    assert service.user_of_session(decode_token(tokens.access)["sid"], user.id) is None
+
+
+def test_a_session_of_another_user_names_nobody(user, make_user):
+    _, tokens = service.login(user.email, PASSWORD)
+
+    assert service.user_of_session(decode_token(tokens.access)["sid"], make_user().id) is None
+
+
+def test_make_admin_creates_a_new_admin():
+    user, created = service.make_admin("boss@example.com", "Boss", "long-password")
+
+    assert created
+    assert user.role.name == ROLE_ADMIN
+    assert user.check_password("long-password")
+
+
+def test_make_admin_promotes_an_existing_user_and_keeps_its_sessions(user):
+    _, tokens = service.login(user.email, PASSWORD)
+
+    promoted, created = service.make_admin(user.email, "Renamed", None)
+
+    assert not created
+    assert promoted.id == user.id
+    assert (promoted.role.name, promoted.name) == (ROLE_ADMIN, "Renamed")
+    assert service.user_of_session(decode_token(tokens.access)["sid"], user.id) is user
+
+
+def test_login_leaves_other_sessions_alone_even_expired_ones(user, expired_session):
+    service.login(user.email, PASSWORD)
+
+    assert db.session.get(AuthSession, expired_session) is not None
+
+
+def test_purge_deletes_expired_sessions_and_their_refresh_tokens_only(user, expired_session):
+    _, tokens = service.login(user.email, PASSWORD)
+    live = decode_token(tokens.access)["sid"]
+
+    assert service.purge_expired_sessions() == 1
+
+    db.session.expire_all()
+    assert db.session.get(AuthSession, expired_session) is None
+    assert db.session.scalars(select(RefreshToken.session_id)).all() == [live]
+    assert service.user_of_session(live, user.id) is user
+    assert service.purge_expired_sessions() == 0

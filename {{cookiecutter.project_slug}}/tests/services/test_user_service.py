@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.database.schema import ROLE_ADMIN, ROLE_USER
+from app.database.schema import ROLE_USER
 from app.errors.domain import EmailAlreadyRegistered, UserNotFound
 from app.modules.users import repository, service
 
@@ -63,19 +63,3 @@ def test_list_users_pages_in_id_order(make_user):
     assert [u.id for u in last.items] == [created[4].id]
     assert (first.total, first.has_prev, first.has_next) == (5, False, True)
     assert (last.has_prev, last.has_next) == (True, False)
-
-
-def test_make_admin_creates_a_new_admin():
-    user, created = service.make_admin("boss@example.com", "Boss", "long-password")
-
-    assert created
-    assert user.role.name == ROLE_ADMIN
-    assert user.check_password("long-password")
-
-
-def test_make_admin_promotes_an_existing_user(user):
-    promoted, created = service.make_admin(user.email, "Renamed", None)
-
-    assert not created
-    assert promoted.id == user.id
-    assert (promoted.role.name, promoted.name) == (ROLE_ADMIN, "Renamed")

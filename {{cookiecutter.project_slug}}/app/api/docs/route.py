@@ -54,10 +54,10 @@ def is_undocumented(endpoint: str) -> bool:
 @bp.get("/openapi.json")
 def openapi() -> Response:
     """Serve the OpenAPI document, built once per app from its routes."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if "openapi" not in app.extensions:
-        app.extensions["openapi"] = build_spec(app, OPERATIONS, SCHEMAS, is_undocumented)
-    return jsonify(app.extensions["openapi"])
+    if "openapi" not in current_app.extensions:
+        spec = build_spec(current_app, OPERATIONS, SCHEMAS, is_undocumented)
+        current_app.extensions["openapi"] = spec
+    return jsonify(current_app.extensions["openapi"])
 
 
 @bp.get("/docs")

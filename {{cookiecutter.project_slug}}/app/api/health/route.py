@@ -12,7 +12,7 @@ bp = Blueprint("health", __name__)
 
 @limiter.request_filter
 def is_probe() -> bool:
-    """Probes never count against limits, and skip the limiter's bookkeeping altogether."""
+    """Probes never count against limits."""
     return request.blueprint == bp.name
 
 

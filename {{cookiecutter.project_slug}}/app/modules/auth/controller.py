@@ -3,7 +3,13 @@
 from http import HTTPStatus
 
 from flask import Response, current_app, jsonify, request
-from flask_jwt_extended import get_csrf_token, get_jwt, unset_refresh_cookies
+from flask_jwt_extended import (
+    current_user,
+    get_csrf_token,
+    get_jwt,
+    set_refresh_cookies,
+    unset_refresh_cookies,
+)
 
 from app.modules.auth import service
 from app.modules.auth.model import LoginSchema, RegisterSchema
@@ -30,7 +36,8 @@ def login() -> Response:
 
 
 def refresh() -> Response:
-    tokens = service.rotate_refresh_token(get_jwt())
+    claims = get_jwt()
+    tokens = service.rotate_refresh_token(current_user.id, claims["sid"], claims["jti"])
     response = jsonify(access_token=tokens.access)
     _set_refresh_cookie(response, tokens.refresh)
     return response
@@ -44,29 +51,9 @@ def logout() -> Response:
 
 
 def _set_refresh_cookie(response: Response, refresh_token: str) -> None:
-    # Set by hand rather than with set_refresh_cookies so the cookie expires with the token.
-    config = current_app.config
-    attributes = {
-        "max_age": int(config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds()),
-        "secure": config["JWT_COOKIE_SECURE"],
-        "samesite": config["JWT_COOKIE_SAMESITE"],
-        "domain": config["JWT_COOKIE_DOMAIN"],
-    }
-    response.set_cookie(
-        config["JWT_REFRESH_COOKIE_NAME"],
-        refresh_token,
-        httponly=True,
-        path=config["JWT_REFRESH_COOKIE_PATH"],
-        **attributes,
-    )
-    if config["JWT_COOKIE_CSRF_PROTECT"]:
-        csrf = get_csrf_token(refresh_token)
-        response.set_cookie(
-            config["JWT_REFRESH_CSRF_COOKIE_NAME"],
-            csrf,
-            httponly=False,
-            path=config["JWT_REFRESH_CSRF_COOKIE_PATH"],
-            **attributes,
-        )
-        # A client on another origin cannot read that cookie, so it also gets the value here.
-        response.headers[CSRF_HEADER] = csrf
+    # The cookie (and its CSRF twin) expires with the token, not after the library's one year.
+    max_age = int(current_app.config["JWT_REFRESH_TOKEN_EXPIRES"].total_seconds())
+    set_refresh_cookies(response, refresh_token, max_age=max_age)
+    if current_app.config["JWT_COOKIE_CSRF_PROTECT"]:
+        # A client on another origin cannot read the CSRF cookie, so it also gets the value here.
+        response.headers[CSRF_HEADER] = get_csrf_token(refresh_token)

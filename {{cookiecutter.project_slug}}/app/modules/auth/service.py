@@ -1,15 +1,15 @@
-"""Auth use cases: self-registration, login, refresh-token rotation and logout."""
+"""Auth use cases: self-registration, login, refresh-token rotation, logout, admin accounts
+and the removal of expired sessions."""
 
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.database.schema import ROLE_USER, AuthSession, RefreshToken, User, utcnow
+from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User, utcnow
 from app.errors.domain import InvalidCredentials, RefreshTokenReused
 from app.extensions import db
 from app.modules.auth import repository
@@ -39,7 +39,6 @@ def login(email: str, password: str) -> tuple[User, TokenPair]:
         raise InvalidCredentials()
 
     now = utcnow()
-    repository.delete_expired_sessions(now)
     session = AuthSession(
         id=str(uuid.uuid4()),
         user_id=user.id,
@@ -52,17 +51,22 @@ def login(email: str, password: str) -> tuple[User, TokenPair]:
     return user, tokens
 
 
-def rotate_refresh_token(claims: dict[str, Any]) -> TokenPair:
-    """Retire the presented refresh token and issue a new pair in the same session.
+def user_of_session(session_id: str, user_id: int) -> User | None:
+    """The user of session `session_id`, or None once it is revoked or expired (or not theirs)."""
+    return repository.user_of_live_session(session_id, user_id, utcnow())
+
+
+def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
+    """Retire refresh token `jti` and issue a new pair in the same session.
 
     A refresh token that was already used means someone else holds a copy: the whole
     session is revoked and the caller is refused.
     """
-    if not repository.claim_refresh_token(claims["jti"]):
-        repository.revoke_session(claims["sid"])
+    if not repository.claim_refresh_token(jti):
+        repository.revoke_session(session_id)
         db.session.commit()
         raise RefreshTokenReused()
-    tokens = _issue_tokens(int(claims["sub"]), claims["sid"])
+    tokens = _issue_tokens(user_id, session_id)
     db.session.commit()
     return tokens
 
@@ -71,6 +75,30 @@ def logout(session_id: str) -> None:
     """Revoke the session: its access and refresh tokens stop working at once."""
     repository.revoke_session(session_id)
     db.session.commit()
+
+
+def make_admin(email: str, name: str, password: str | None) -> tuple[User, bool]:
+    """Create an admin, or promote the existing user with this e-mail; True if created.
+
+    A new password ends every session started with the old one.
+    """
+    user = user_repository.get_by_email(email)
+    if user is None:
+        return user_service.create_user(email, name, password, role=ROLE_ADMIN), True
+    user.role = user_repository.get_role(ROLE_ADMIN)
+    user.name = name
+    if password is not None:
+        user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+        repository.revoke_user_sessions(user.id)
+    db.session.commit()
+    return user, False
+
+
+def purge_expired_sessions() -> int:
+    """Delete sessions past their expiry, with their refresh tokens; return how many went."""
+    purged = repository.delete_expired_sessions(utcnow())
+    db.session.commit()
+    return purged
 
 
 def _issue_tokens(user_id: int, session_id: str) -> TokenPair:

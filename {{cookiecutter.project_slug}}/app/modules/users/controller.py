@@ -33,8 +33,6 @@ def create_user() -> tuple[Response, int]:
 
 
 def get_user(user_id: int) -> Response:
-    # The object itself, not the `current_user` proxy: each attribute read through the proxy
-    # costs a lookup in the request context.
     return jsonify(_user.dump(service.get_visible_user(get_current_user(), user_id)))
 
 
