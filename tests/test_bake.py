@@ -28,6 +28,8 @@ EXPECTED_FILES = [
     "app/extensions.py",
     "app/core/config.py",
     "app/core/logging.py",
+    "app/core/metrics.py",
+    "app/core/draining.py",
     "app/database/schema.py",
     "app/errors/handlers.py",
     "app/api/v1/auth/route.py",

@@ -84,6 +84,8 @@ class BaseConfig:
         self.PASSWORD_HASH_ITERATIONS = _int_env("PASSWORD_HASH_ITERATIONS", 600_000)
         self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").upper()
         self.TRUSTED_PROXY_HOPS = _int_env("TRUSTED_PROXY_HOPS", 0)
+        # The listener gunicorn.conf.py adds for /metrics; empty: /metrics is served nowhere.
+        self.METRICS_BIND = os.environ.get("METRICS_BIND", "").strip()
         # /openapi.json and /docs: on in development and testing, off in production unless set.
         self.OPENAPI_ENABLED = _bool_env("OPENAPI_ENABLED", self.DEBUG or self.TESTING)
 
