@@ -2,7 +2,9 @@
 
 Each instance is gunicorn started as the rendered README says for production (gunicorn.conf.py
 reads the environment), on a shared PostgreSQL database and a shared Redis. HAProxy checks
-`/ready` on each and retries refused connections on the other instance. Every request of the
+`/ready` on each and retries refused connections on the other instance. A rolling restart stops
+each instance as the README says, with the render's scripts/stop.sh (drain file, wait, SIGTERM to
+the master in gunicorn's pidfile). Every request of the
 load comes from an address of its own on 127/8, so per-client limits never refuse it; the load
 itself only reads and logs in, and every answer but a 200 counts as a failure.
 """
@@ -46,8 +48,9 @@ EMAIL, PASSWORD = "scale@example.com", "password-for-scale-out"
 CREDENTIALS = {"email": EMAIL, "password": PASSWORD}
 # Health checks every 250 ms, two failures to leave the rotation, two successes to come back.
 CHECK_INTER_MS, CHECK_FALL, CHECK_RISE = 250, 2, 2
-# Longer than the balancer needs to take an instance out (fall x inter), with room for a loaded
-# machine: the instance keeps serving meanwhile, so a longer drain costs time, never requests.
+# scripts/stop.sh's wait: longer than the balancer needs to take an instance out (fall x inter),
+# with room for a loaded machine; the instance keeps serving meanwhile, so a longer wait costs
+# time, never requests.
 DRAIN_SECONDS = 5
 LOAD_THREADS = 4
 
@@ -125,6 +128,7 @@ class Instance:
     log: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen | None = None
+    stop_env: dict[str, str] = field(default_factory=dict)
 
     def start(self) -> None:
         directory = self.log.parent / self.name
@@ -135,7 +139,10 @@ class Instance:
             "METRICS_BIND": f"127.0.0.1:{free_port()}",
             "PROMETHEUS_MULTIPROC_DIR": str(directory / "metrics"),
             "TMPDIR": str(directory),
+            "DRAIN_FILE": str(directory / "draining"),
+            "GUNICORN_PIDFILE": str(directory / "gunicorn.pid"),
         }
+        self.stop_env = {**os.environ, **env, "DRAIN_SECONDS": str(DRAIN_SECONDS)}
         with self.log.open("a") as out:
             self.process = subprocess.Popen(
                 self.command,
@@ -343,7 +350,6 @@ def deployment(cookies_session, tmp_path_factory):
             "PASSWORD_HASH_ITERATIONS": "100000",
             "TRUSTED_PROXY_HOPS": "1",
             "WEB_CONCURRENCY": "2",
-            "GUNICORN_DRAIN_SECONDS": str(DRAIN_SECONDS),
         }
         migrate_with_admin(project, env, EMAIL, PASSWORD)
         command = [str(venv / "bin" / "gunicorn"), "wsgi:app"]
@@ -421,17 +427,21 @@ def test_rolling_restart_loses_no_request(deployment):
     with Load(deployment.balancer.port, token, deployment.admin_id) as load:
         load.wait_for_requests(20)
         for name, instance in deployment.instances.items():
-            signalled = time.monotonic()
-            instance.process.send_signal(
-                signal.SIGTERM
-            )  # the master alone, as an orchestrator does
+            begun = time.monotonic()
+            stop = subprocess.Popen(
+                [str(instance.project / "scripts" / "stop.sh")], env=instance.stop_env
+            )
             out_of_rotation = deployment.balancer.wait_for(name, "DOWN")
-            instance.process.wait(timeout=DRAIN_SECONDS + 60)
-            stopped = time.monotonic() - signalled
-            assert out_of_rotation < stopped  # the balancer let go before gunicorn stopped
-            deployment.restart(name)
+            assert stop.wait(timeout=DRAIN_SECONDS + 60) == 0
+            signalled = time.monotonic() - begun
+            instance.process.wait(timeout=60)
+            stopped = time.monotonic() - begun
+            # The balancer let go before the SIGTERM: nothing was sent to a closing socket.
+            assert out_of_rotation < signalled
+            deployment.restart(name)  # back UP: a new start is not left draining
             timings[name] = {
                 "out_of_rotation_s": round(out_of_rotation, 2),
+                "sigterm_s": round(signalled, 2),
                 "exited_s": round(stopped, 2),
             }
             load.wait_for_requests(20)

@@ -12,7 +12,7 @@ on its command line or in GUNICORN_CMD_ARGS still win. Settings:
   GUNICORN_KEEPALIVE (5)              seconds an idle keep-alive connection stays open
   TRUSTED_PROXY_HOPS (0)              as for the app; FORWARDED_ALLOW_IPS overrides the result
   LOG_LEVEL (INFO)                    as for the app
-  GUNICORN_DRAIN_SECONDS (0)          on SIGTERM, answer /ready with 503 this long before stopping
+  GUNICORN_PIDFILE (none)             where gunicorn writes its master's pid (scripts/stop.sh)
   METRICS_BIND (none)                 a second listener, serving only /metrics (app/core/metrics.py)
   PROMETHEUS_MULTIPROC_DIR            required with METRICS_BIND: one empty directory per instance
 """
@@ -23,7 +23,7 @@ from pathlib import Path
 from dotenv import load_dotenv
 from gunicorn.glogging import Logger
 
-from app.core import draining, metrics
+from app.core import metrics
 from app.core.config import config_for
 from app.core.logging import JsonFormatter
 
@@ -49,7 +49,7 @@ threads = _int_env("GUNICORN_THREADS", 4 if PER_PROCESS_LIMITS and workers == 1 
 timeout = _int_env("GUNICORN_TIMEOUT", 30)
 graceful_timeout = _int_env("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = _int_env("GUNICORN_KEEPALIVE", 5)
-drain_seconds = _int_env("GUNICORN_DRAIN_SECONDS", 0)
+pidfile = os.environ.get("GUNICORN_PIDFILE") or None
 
 # Metrics get a listener of their own, never the public one (see app/core/metrics.py).
 metrics_bind = os.environ.get("METRICS_BIND", "").strip()
@@ -63,22 +63,16 @@ if metrics_bind:
 
 # Server hooks: https://docs.gunicorn.org/en/stable/settings.html#server-hooks
 def on_starting(server):
-    draining.create_marker_location()
+    # A new start is never draining, even if the last stop left its drain file behind.
+    if _app_config.DRAIN_FILE:
+        Path(_app_config.DRAIN_FILE).unlink(missing_ok=True)
     if metrics_bind:
         metrics.clear_multiprocess_dir()
-
-
-def when_ready(server):
-    draining.drain_on_sigterm(drain_seconds, server.log)
 
 
 def child_exit(server, worker):
     if metrics_bind:
         metrics.forget_worker(worker.pid)
-
-
-def on_exit(server):
-    draining.remove_marker_location()
 
 
 # X-Forwarded-Proto is believed as far as the app's ProxyFix believes X-Forwarded-*: from the

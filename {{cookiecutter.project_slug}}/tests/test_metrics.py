@@ -1,16 +1,11 @@
 """Prometheus metrics by route template, served only on the metrics listener; drain readiness."""
 
-import os
-import signal
-import time
 from http import HTTPStatus
-from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
 
 from app import create_app
-from app.core import draining
 from app.core.config import TestingConfig
 from app.core.metrics import clear_multiprocess_dir
 
@@ -122,18 +117,12 @@ def test_multiprocess_dir_is_emptied_of_old_runs(tmp_path, monkeypatch):
     assert sorted(path.name for path in directory.iterdir()) == ["keep.txt"]
 
 
-@pytest.fixture
-def marker(monkeypatch):
-    monkeypatch.delenv(draining.MARKER_ENV, raising=False)
-    draining.create_marker_location()
-    yield Path(os.environ[draining.MARKER_ENV])
-    draining.remove_marker_location()
-
-
-def test_ready_is_503_while_draining(client, marker):
+def test_ready_is_503_while_the_drain_file_exists(app, client, tmp_path, monkeypatch):
+    drain_file = tmp_path / "draining"
+    monkeypatch.setitem(app.config, "DRAIN_FILE", str(drain_file))
     assert client.get("/ready").status_code == HTTPStatus.OK
 
-    marker.touch()
+    drain_file.touch()
     response = client.get("/ready")
 
     assert (response.status_code, response.json) == (
@@ -141,36 +130,13 @@ def test_ready_is_503_while_draining(client, marker):
         {"status": "draining", "checks": {}},
     )
     assert client.get("/health").status_code == HTTPStatus.OK
+    drain_file.unlink()
+    assert client.get("/ready").status_code == HTTPStatus.OK
 
 
-class Log:
-    def info(self, *args: object) -> None:
-        pass
+def test_drain_file_is_off_when_unset(app, client, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "draining").touch()  # a stray file named like one changes nothing
+    monkeypatch.setitem(app.config, "DRAIN_FILE", "")
 
-
-def test_first_sigterm_drains_and_the_timer_then_stops(marker):
-    stopped: list[int] = []
-    previous = signal.signal(signal.SIGTERM, lambda signum, frame: stopped.append(signum))
-    try:
-        draining.drain_on_sigterm(0.2, Log())
-        os.kill(os.getpid(), signal.SIGTERM)
-        assert draining.is_draining()
-        assert stopped == []
-
-        os.kill(os.getpid(), signal.SIGTERM)  # a repeated SIGTERM during the drain
-        assert stopped == []
-
-        deadline = time.monotonic() + 10
-        while not stopped and time.monotonic() < deadline:
-            time.sleep(0.05)  # the timer's SIGTERM runs the previous handler here
-        assert stopped == [signal.SIGTERM]
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-def test_no_drain_keeps_the_previous_handler(marker):
-    handler = signal.getsignal(signal.SIGTERM)
-
-    draining.drain_on_sigterm(0, Log())
-
-    assert signal.getsignal(signal.SIGTERM) is handler
+    assert client.get("/ready").status_code == HTTPStatus.OK

@@ -86,6 +86,9 @@ class BaseConfig:
         self.TRUSTED_PROXY_HOPS = _int_env("TRUSTED_PROXY_HOPS", 0)
         # The listener gunicorn.conf.py adds for /metrics; empty: /metrics is served nowhere.
         self.METRICS_BIND = os.environ.get("METRICS_BIND", "").strip()
+        # While this file exists /ready answers 503, so balancers take the instance out before
+        # it is stopped (README "Rolling restarts"); empty: never draining.
+        self.DRAIN_FILE = os.environ.get("DRAIN_FILE", "").strip()
         # /openapi.json and /docs: on in development and testing, off in production unless set.
         self.OPENAPI_ENABLED = _bool_env("OPENAPI_ENABLED", self.DEBUG or self.TESTING)
 

@@ -1,10 +1,10 @@
 """Liveness and readiness probes; never rate limited."""
 
+import os
 from http import HTTPStatus
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
-from app.core.draining import is_draining
 from app.extensions import limiter
 from app.modules.health.service import OK, check_dependencies
 
@@ -26,7 +26,8 @@ def health() -> Response:
 @bp.get("/ready")
 def ready() -> tuple[Response, int]:
     """Report whether the database (and Redis, when used) answer; 503 when any does not."""
-    if is_draining():  # the instance is stopping: balancers take it out before it does
+    drain_file = current_app.config["DRAIN_FILE"]
+    if drain_file and os.path.exists(drain_file):  # leaving the rotation before a stop
         return jsonify(status="draining", checks={}), HTTPStatus.SERVICE_UNAVAILABLE
     checks = check_dependencies()
     if all(state == OK for state in checks.values()):
