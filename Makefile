@@ -1,10 +1,11 @@
 # Entry points: `make demo` renders a project with the defaults and serves it;
 # `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up);
 # `make bench` measures render and request costs (needs wrk);
+# `make manifests` validates the Kubernetes manifests of every render that has them;
 # `make lock` rewrites the rendered requirements files from the rendered pyproject.toml;
 # `make lock-check` says whether re-locking today would change them (asks the index; never part
 # of `make test`, run by the template's scheduled CI).
-.PHONY: install demo test lock lock-check bench lint clean
+.PHONY: install demo test lock lock-check bench lint manifests clean
 
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
@@ -39,6 +40,10 @@ lock-check: install
 lint: install
 	$(BIN)/ruff check hooks scripts tests bench
 	$(BIN)/ruff format --check hooks scripts tests bench
+
+# Offline, against the Kubernetes schemas kubernetes-validate ships (tests/test_kubernetes.py).
+manifests: install
+	$(BIN)/pytest -n 2 -p no:cacheprovider tests/test_kubernetes.py
 
 clean:
 	rm -rf build .cache

@@ -39,10 +39,14 @@ def remove_paths(project: Path, names: tuple[str, ...]) -> None:
             path.unlink(missing_ok=True)
 
 
-def remove_unused_files(project: Path, use_docker: bool, license_name: str) -> None:
+def remove_unused_files(
+    project: Path, use_docker: bool, license_name: str, deploy_target: str
+) -> None:
     """Remove whole files that belong to options that were not chosen."""
     if not use_docker:
         remove_paths(project, DOCKER_FILES)
+    if deploy_target != "kubernetes":
+        remove_paths(project, ("deploy",))
     if license_name == "Not open source":
         remove_paths(project, ("LICENSE",))
 
@@ -176,6 +180,7 @@ def main() -> None:
         project,
         use_docker=use_docker,
         license_name=r"""{{ cookiecutter.open_source_license }}""",
+        deploy_target=r"""{{ cookiecutter.deploy_target }}""",
     )
     write_env_file(project, generate_secrets(secret_names(use_docker, database)))
     left = list(BY_HAND)

@@ -27,6 +27,21 @@ def problems(slug: str, email: str, version: str) -> list[str]:
     return found
 
 
+def deploy_target_problems(deploy_target: str, use_docker: bool, database: str) -> list[str]:
+    """Return one message per answer the deploy target cannot run with."""
+    if deploy_target != "kubernetes":
+        return []
+    found = []
+    if not use_docker:
+        found.append("deploy_target=kubernetes deploys the Docker image: answer use_docker=yes")
+    if database == "sqlite":
+        found.append(
+            "deploy_target=kubernetes runs several pods on one database: "
+            "answer database=postgresql or mysql"
+        )
+    return found
+
+
 def cookiecutter_too_old(running: str) -> bool:
     """True if the cookiecutter `running` (a version string) predates MIN_COOKIECUTTER."""
     numbers = re.match(r"(\d+)(?:\.(\d+))?", running)
@@ -44,6 +59,11 @@ def main() -> int:
         slug=r"""{{ cookiecutter.project_slug }}""",
         email=r"""{{ cookiecutter.author_email }}""",
         version=r"""{{ cookiecutter.version }}""",
+    )
+    found += deploy_target_problems(
+        deploy_target=r"""{{ cookiecutter.deploy_target }}""",
+        use_docker=r"""{{ cookiecutter.use_docker }}""" == "True",
+        database=r"""{{ cookiecutter.database }}""",
     )
     for message in found:
         print(f"ERROR: {message}")

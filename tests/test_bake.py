@@ -24,12 +24,12 @@ EXPECTED_FILES = [
     "requirements.txt",
     "requirements-dev.txt",
     "wsgi.py",
+    "scripts/stop.sh",
     "app/__init__.py",
     "app/extensions.py",
     "app/core/config.py",
     "app/core/logging.py",
     "app/core/metrics.py",
-    "app/core/draining.py",
     "app/database/schema.py",
     "app/errors/handlers.py",
     "app/api/v1/auth/route.py",
@@ -76,17 +76,47 @@ ANSWER_SETS = {
 }
 
 
-# Every database x storage x Docker combination, besides the hand-picked answer sets above.
-RENDERS = ANSWER_SETS | {
-    f"{database}-{storage}-{'docker' if docker else 'nodocker'}": {
-        "database": database,
-        "rate_limit_storage": storage,
-        "use_docker": docker,
+# Every database x storage x Docker combination, and each one deploy_target=kubernetes takes,
+# besides the hand-picked answer sets above.
+RENDERS = (
+    ANSWER_SETS
+    | {
+        f"{database}-{storage}-{'docker' if docker else 'nodocker'}": {
+            "database": database,
+            "rate_limit_storage": storage,
+            "use_docker": docker,
+        }
+        for database, storage, docker in itertools.product(
+            ("sqlite", "postgresql", "mysql"), ("memory", "redis"), (False, True)
+        )
     }
-    for database, storage, docker in itertools.product(
-        ("sqlite", "postgresql", "mysql"), ("memory", "redis"), (False, True)
+    | {
+        f"{database}-{storage}-docker-kubernetes": {
+            "database": database,
+            "rate_limit_storage": storage,
+            "use_docker": True,
+            "deploy_target": "kubernetes",
+        }
+        for database, storage in itertools.product(("postgresql", "mysql"), ("memory", "redis"))
+    }
+)
+KUBERNETES_FILES = [
+    f"deploy/kubernetes/{name}"
+    for name in (
+        "base/kustomization.yaml",
+        "base/configmap.yaml",
+        "base/deployment.yaml",
+        "base/service.yaml",
+        "base/hpa.yaml",
+        "base/pdb.yaml",
+        "base/migrate-job.yaml",
+        "base/purge-sessions-cronjob.yaml",
+        "base/secret.example",
+        "overlays/production/kustomization.yaml",
+        "overlays/production/deployment.yaml",
+        "overlays/production/hpa.yaml",
     )
-}
+]
 
 
 def text_files(project: Path):
@@ -101,6 +131,36 @@ def test_default_bake_is_named_after_the_slug_and_has_the_layout(bake):
     assert project.name == "my_flask_api"
     missing = [name for name in EXPECTED_FILES if not (project / name).is_file()]
     assert missing == []
+
+
+def test_kubernetes_bake_has_the_manifests_and_the_docker_files(bake):
+    project = bake(**RENDERS["postgresql-redis-docker-kubernetes"])
+
+    missing = [
+        name
+        for name in (*EXPECTED_FILES, *KUBERNETES_FILES, "Dockerfile", "docker/entrypoint.sh")
+        if not (project / name).is_file()
+    ]
+    assert missing == []
+
+
+def test_stop_script_is_an_executable_posix_sh_script_that_shellcheck_accepts(bake):
+    script = bake() / "scripts" / "stop.sh"
+
+    result = run([str(ROOT / ".venv" / "bin" / "shellcheck"), "--shell=sh", str(script)], ROOT)
+
+    assert script.stat().st_mode & 0o111
+    assert result.returncode == 0, result.stdout
+
+
+def test_stop_script_refuses_to_stop_without_a_drain_file(bake, tmp_path):
+    script = bake() / "scripts" / "stop.sh"
+    env = {"GUNICORN_PIDFILE": str(tmp_path / "gunicorn.pid"), "DRAIN_FILE": ""}
+
+    result = run([str(script)], tmp_path, env)
+
+    assert result.returncode != 0
+    assert "DRAIN_FILE is not set" in result.stderr
 
 
 def test_custom_answers_reach_the_project(bake):

@@ -104,13 +104,16 @@ def test_write_env_file_refuses_a_sample_without_the_setting(tmp_path):
         post.write_env_file(tmp_path, {"SECRET_KEY": "s"})
 
 
-def test_remove_unused_files_drops_docker_and_license(tmp_path):
+def test_remove_unused_files_drops_docker_license_and_deploy(tmp_path):
     for name in ("Dockerfile", ".dockerignore", "docker-compose.yml", "LICENSE", "keep.py"):
         (tmp_path / name).write_text("x")
-    (tmp_path / "docker").mkdir()
-    (tmp_path / "docker" / "entrypoint.sh").write_text("x")
+    for folder in ("docker", "deploy/kubernetes/base"):
+        (tmp_path / folder).mkdir(parents=True)
+        (tmp_path / folder / "file").write_text("x")
 
-    post.remove_unused_files(tmp_path, use_docker=False, license_name="Not open source")
+    post.remove_unused_files(
+        tmp_path, use_docker=False, license_name="Not open source", deploy_target="none"
+    )
 
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep.py"]
 
@@ -118,10 +121,40 @@ def test_remove_unused_files_drops_docker_and_license(tmp_path):
 def test_remove_unused_files_keeps_chosen_options(tmp_path):
     for name in ("Dockerfile", "LICENSE"):
         (tmp_path / name).write_text("x")
+    (tmp_path / "deploy").mkdir()
 
-    post.remove_unused_files(tmp_path, use_docker=True, license_name="MIT")
+    post.remove_unused_files(
+        tmp_path, use_docker=True, license_name="MIT", deploy_target="kubernetes"
+    )
 
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "LICENSE"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["Dockerfile", "LICENSE", "deploy"]
+
+
+@pytest.mark.parametrize(
+    ("use_docker", "database", "expected"),
+    [
+        (True, "postgresql", []),
+        (True, "mysql", []),
+        (False, "postgresql", ["deploy_target=kubernetes deploys the Docker image"]),
+        (True, "sqlite", ["deploy_target=kubernetes runs several pods on one database"]),
+        (
+            False,
+            "sqlite",
+            [
+                "deploy_target=kubernetes deploys the Docker image",
+                "deploy_target=kubernetes runs several pods on one database",
+            ],
+        ),
+    ],
+)
+def test_kubernetes_needs_the_docker_image_and_a_database_server(use_docker, database, expected):
+    found = pre.deploy_target_problems("kubernetes", use_docker, database)
+
+    assert [message.split(":")[0] for message in found] == expected
+
+
+def test_no_deploy_target_needs_nothing():
+    assert pre.deploy_target_problems("none", use_docker=False, database="sqlite") == []
 
 
 def test_setup_steps_prefer_uv_and_create_a_server_database_before_migrating(tmp_path):

@@ -104,6 +104,7 @@ def test_ci_runs_make_test_once_per_combination_and_once_for_the_rest():
     assert common["env"] == {"TEMPLATE_MATRIX": COMMON}
     assert runs(combination)[-1] == runs(common)[-1] == "make test"
     assert "make lint" in runs(found["lint"])
+    assert "make manifests" in runs(found["lint"])
 
 
 def test_ci_test_jobs_get_every_server_with_a_health_check():
