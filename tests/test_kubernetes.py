@@ -197,6 +197,7 @@ def test_deployment_drains_before_it_stops_and_writes_only_to_its_volumes(bake, 
     config = resources["ConfigMap", f"{name}-config"]["data"]
     mounts = {mount["mountPath"] for mount in api["volumeMounts"]}
 
+    assert "replicas" not in resources["Deployment", name]["spec"]  # the autoscaler's to set
     assert api["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert api["livenessProbe"]["httpGet"]["path"] == "/health"
     # The README's procedure: create the drain file, wait, and only then the kubelet's SIGTERM.

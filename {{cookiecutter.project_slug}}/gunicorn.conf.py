@@ -13,6 +13,8 @@ on its command line or in GUNICORN_CMD_ARGS still win. Settings:
   TRUSTED_PROXY_HOPS (0)              as for the app; FORWARDED_ALLOW_IPS overrides the result
   LOG_LEVEL (INFO)                    as for the app
   GUNICORN_PIDFILE (none)             where gunicorn writes its master's pid (scripts/stop.sh)
+  DRAIN_FILE (none)                   as for the app (/ready is 503 while it exists); a start
+                                      removes it
   METRICS_BIND (none)                 a second listener, serving only /metrics (app/core/metrics.py)
   PROMETHEUS_MULTIPROC_DIR            required with METRICS_BIND: one empty directory per instance
 """
