@@ -294,6 +294,8 @@ def test_an_unhandled_error_reaches_sentry_without_personal_data(
     assert event["exception"]["values"][-1]["type"] == "RuntimeError"
     assert event["environment"] == "testing"
     assert event["request"]["url"] == "http://localhost/boom/7"
+    assert "user" not in event  # with personal data allowed: the client's address
+    assert "REMOTE_ADDR" not in event["request"]["env"]
     sent = b"".join(received.envelopes).decode()
     assert [secret for secret in SECRETS.values() if secret in sent] == []
 
