@@ -16,6 +16,7 @@ from app.core.logging import configure_logging
 from app.core.metrics import init_metrics
 from app.core.security import add_hsts, security_headers
 from app.core.sessions import NoSessionInterface
+from app.core.telemetry import init_telemetry
 from app.errors.handlers import register_error_handlers
 from app.extensions import cors, db, jwt, limiter, migrate, talisman
 from app.utils.auth import register_token_callbacks
@@ -48,6 +49,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
 
     configure_logging(app)
     init_metrics(app)
+    init_telemetry(app)
     db.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True)
     jwt.init_app(app)

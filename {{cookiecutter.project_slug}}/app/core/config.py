@@ -41,6 +41,17 @@ def _bool_env(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def tracing_requested() -> bool:
+    """Whether OTEL_* asks for traces: an OTLP endpoint or an exporter named, and no opt-out."""
+    if _bool_env("OTEL_SDK_DISABLED", False):
+        return False
+    exporter = os.environ.get("OTEL_TRACES_EXPORTER", "").strip().lower()
+    if exporter:
+        return exporter != "none"
+    endpoints = ("OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    return any(os.environ.get(name, "").strip() for name in endpoints)
+
+
 def _list_env(name: str, default: str) -> list[str]:
     raw = os.environ.get(name, default)
     return [item.strip() for item in raw.split(",") if item.strip()]
@@ -89,6 +100,11 @@ class BaseConfig:
         # While this file exists /ready answers 503, so balancers take the instance out before
         # it is stopped (README "Rolling restarts"); empty: never draining.
         self.DRAIN_FILE = os.environ.get("DRAIN_FILE", "").strip()
+        # Tracing and error reporting (app/core/telemetry.py): off unless configured.
+        self.TRACING_ENABLED = tracing_requested()
+        self.SENTRY_DSN = os.environ.get("SENTRY_DSN", "").strip()
+        self.SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT") or self.ENV_NAME
+        self.SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE") or None
         # /openapi.json and /docs: on in development and testing, off in production unless set.
         self.OPENAPI_ENABLED = _bool_env("OPENAPI_ENABLED", self.DEBUG or self.TESTING)
 
@@ -201,6 +217,10 @@ class TestingConfig(BaseConfig):
         self.JWT_SECRET_KEY = "testing-jwt-secret-" + "k" * 64
         self.SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
         self.PASSWORD_HASH_ITERATIONS = 1
+        # Whatever the shell exports, tests send no spans or events (tests/test_telemetry.py
+        # turns them on for itself).
+        self.TRACING_ENABLED = False
+        self.SENTRY_DSN = ""
         self.RATELIMIT_STORAGE_URI = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
         self.RATELIMIT_ENABLED = True
         # Test runs sharing one Redis must not reset each other's counters.
