@@ -13,6 +13,7 @@ from app.cli import seed_demo, sessions_cli, users_cli
 from app.core.config import BaseConfig, config_for
 from app.core.json import ApiRequest, StrictJSONProvider
 from app.core.logging import configure_logging
+from app.core.mail import mailer
 from app.core.metrics import init_metrics
 from app.core.security import add_hsts, security_headers
 from app.core.sessions import NoSessionInterface
@@ -49,6 +50,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     configure_logging(app)
     init_metrics(app)
     db.init_app(app)
+    mailer.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)
