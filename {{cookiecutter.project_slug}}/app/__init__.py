@@ -15,6 +15,7 @@ from app.core.json import ApiRequest, StrictJSONProvider
 from app.core.logging import configure_logging
 from app.core.mail import mailer
 from app.core.metrics import init_metrics
+from app.core.routing import BoundedIntConverter
 from app.core.security import add_hsts, security_headers
 from app.core.sessions import NoSessionInterface
 from app.errors.handlers import register_error_handlers
@@ -42,6 +43,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     config.validate()
 
     app = ApiFlask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config)
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
