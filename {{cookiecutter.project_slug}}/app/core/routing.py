@@ -15,13 +15,20 @@ from werkzeug.routing import IntegerConverter, Map
 def decimal_at_most(limit: int) -> str:
     """A regular expression for the decimal numbers from 0 to `limit`."""
     digits = str(limit)
-    options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    # Fewer digits than the limit, then for each digit of the limit: the same prefix, a smaller
+    # digit there and any digits after it; then the limit itself.
+    options = [repeat(1, len(digits) - 1)] if len(digits) > 1 else []
     for position, digit in enumerate(digits):
         if digit != "0":
             rest = len(digits) - position - 1
-            options.append(rf"{digits[:position]}[0-{int(digit) - 1}]\d{{{rest}}}")
+            options.append(f"{digits[:position]}[0-{int(digit) - 1}]" + repeat(rest, rest))
     options.append(digits)
     return "(?:" + "|".join(options) + ")"
+
+
+def repeat(least: int, most: int) -> str:
+    """`least` to `most` decimal digits."""
+    return r"\d{" + f"{least},{most}" + "}"
 
 
 class BoundedIntConverter(IntegerConverter):
