@@ -69,6 +69,11 @@ class LastAdmin(DomainError):
     message = "The last active admin cannot be deleted, demoted or deactivated"
 
 
+class OwnAdminAccount(DomainError):
+    status = HTTPStatus.FORBIDDEN
+    message = "Admins cannot delete, demote or deactivate their own account; another admin can"
+
+
 class FeatureDisabled(DomainError):
     status = HTTPStatus.NOT_FOUND
     message = "Not Found"

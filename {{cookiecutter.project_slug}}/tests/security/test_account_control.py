@@ -12,6 +12,10 @@ LAST_ADMIN = {
     "error": "The last active admin cannot be deleted, demoted or deactivated",
     "status_code": 409,
 }
+OWN_ADMIN = {
+    "error": "Admins cannot delete, demote or deactivate their own account; another admin can",
+    "status_code": 403,
+}
 FORBIDDEN = {"error": "You do not have permission to perform this action", "status_code": 403}
 
 
@@ -87,16 +91,30 @@ def test_an_inactive_admin_does_not_count_as_the_other_admin(
     assert response.status_code == HTTPStatus.CONFLICT
 
 
-def test_an_admin_may_step_down_while_another_admin_remains(
-    client, make_user, admin, admin_headers
+@pytest.mark.parametrize(
+    ("method", "change"),
+    [("patch", {"role": "user"}), ("patch", {"is_active": False}), ("delete", None)],
+)
+def test_admins_cannot_remove_their_own_rights_even_with_another_admin(
+    client, make_user, admin, admin_headers, method, change
 ):
     make_user(role=ROLE_ADMIN, email="second@example.com")
 
-    response = client.patch(f"/users/{admin.id}", headers=admin_headers, json={"role": "user"})
+    response = getattr(client, method)(f"/users/{admin.id}", headers=admin_headers, json=change)
+
+    assert (response.status_code, response.json) == (HTTPStatus.FORBIDDEN, OWN_ADMIN)
+    db.session.refresh(admin)
+    assert (admin.role.name, admin.is_active) == ("admin", True)
+
+
+def test_an_admin_may_demote_another_admin(client, make_user, admin_headers):
+    other = make_user(role=ROLE_ADMIN, email="second@example.com")
+
+    response = client.patch(f"/users/{other.id}", headers=admin_headers, json={"role": "user"})
 
     assert response.status_code == HTTPStatus.OK
-    db.session.refresh(admin)
-    assert admin.role.name == "user"
+    db.session.refresh(other)
+    assert other.role.name == "user"
 
 
 def test_deactivating_an_account_revokes_its_sessions_at_once(client, user, login, admin_headers):

@@ -185,7 +185,7 @@ OPERATIONS = {
         limits=("RATELIMIT_USERS",),
         description="A field you may not change is a 403, an unknown one a 400. Deactivating an "
         "account revokes its sessions; the last active admin cannot be demoted or deactivated "
-        "(409).",
+        "(409), and admins cannot demote or deactivate themselves (403).",
     ),
     "users.delete_user": Operation(
         tag="users",
@@ -193,7 +193,8 @@ OPERATIONS = {
         responses={204: Reply("Deleted, with its sessions and mailed links")},
         errors=(403, 404, 409),
         limits=("RATELIMIT_USERS",),
-        description="The last active admin cannot be deleted (409).",
+        description="The last active admin cannot be deleted (409); nor can admins delete "
+        "themselves (403).",
     ),
     "health.health": Operation(
         tag="health",

@@ -52,7 +52,7 @@ def update_user(user_id: int) -> Response:
 
 
 def delete_user(user_id: int) -> tuple[str, int]:
-    service.delete_user(user_id)
+    service.delete_user(get_current_user(), user_id)
     return "", HTTPStatus.NO_CONTENT
 
 

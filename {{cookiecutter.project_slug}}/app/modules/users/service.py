@@ -7,7 +7,13 @@ from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from app.database.schema import ROLE_ADMIN, ROLE_USER, User
-from app.errors.domain import EmailAlreadyRegistered, LastAdmin, PermissionDenied, UserNotFound
+from app.errors.domain import (
+    EmailAlreadyRegistered,
+    LastAdmin,
+    OwnAdminAccount,
+    PermissionDenied,
+    UserNotFound,
+)
 from app.extensions import db
 from app.modules.account import repository as token_repository
 from app.modules.auth import repository as auth_repository
@@ -82,7 +88,7 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     demoted = changes.get("role", ROLE_ADMIN) != ROLE_ADMIN
     deactivated = changes.get("is_active", True) is False
     if user.is_admin and (demoted or deactivated):
-        _keep_an_admin(user)
+        _keep_an_admin(actor, user)
     if "role" in changes:
         user.role = repository.get_role(changes.pop("role"))
     for name, value in changes.items():
@@ -93,21 +99,27 @@ def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     return user
 
 
-def delete_user(user_id: int) -> None:
-    """Delete user `user_id` with its sessions and mailed tokens (the caller is an admin)."""
+def delete_user(actor: User, user_id: int) -> None:
+    """Delete user `user_id` with its sessions and mailed tokens (`actor` is an admin)."""
     user = repository.get_by_id(user_id)
     if user is None:
         raise UserNotFound()
     if user.is_admin:
-        _keep_an_admin(user)
+        _keep_an_admin(actor, user)
     auth_repository.delete_user_sessions(user.id)
     token_repository.delete_tokens(user.id)
     repository.delete(user)
     db.session.commit()
 
 
-def _keep_an_admin(admin: User) -> None:
-    """Refuse to take `admin` away if no other active admin would remain."""
+def _keep_an_admin(actor: User, admin: User) -> None:
+    """Refuse to take `admin` away if no other active admin would remain, or if it is `actor`.
+
+    An admin never removes their own rights: a stolen or mistyped request cannot lock the
+    account's owner out, and another admin is there to do it.
+    """
     if not (set(repository.lock_active_admins()) - {admin.id}):
         db.session.rollback()
         raise LastAdmin()
+    if admin.id == actor.id:
+        raise OwnAdminAccount()
