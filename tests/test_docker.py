@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.conftest import (
+    PRODUCTION_MAIL,
     free_port,
     fresh_database,
     http,
@@ -214,7 +215,7 @@ def test_entrypoint_is_an_executable_posix_sh_script_that_shellcheck_accepts(bak
 @combinations
 def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, storage):
     compose = load_compose(bake_docker(bake, database, storage))
-    expected = {"api"}
+    expected = {"api", "mailpit"}
     if database in SERVER_DATABASES:
         expected.add("db")
     if storage == "redis":
@@ -234,7 +235,12 @@ def test_every_service_has_a_healthcheck_and_the_api_waits_for_the_others(bake, 
 @combinations
 def test_api_runs_in_production_against_the_services_of_the_stack(bake, database, storage):
     api = load_compose(bake_docker(bake, database, storage))["services"]["api"]
-    expected = {"FLASK_ENV": "production", "DATABASE_URL": DATABASE_URLS[database]}
+    expected = {
+        "FLASK_ENV": "production",
+        "DATABASE_URL": DATABASE_URLS[database],
+        "MAIL_SERVER": "mailpit",
+        "MAIL_PORT": "1025",
+    }
     if storage == "redis":
         expected["REDIS_URL"] = "redis://redis:6379/0"
     assert api["env_file"] == ".env"
@@ -283,6 +289,7 @@ def entrypoint_env(venv: Path, database_url: str, **settings: str) -> dict[str, 
         "SECRET_KEY": secrets.token_urlsafe(48),
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url,
+        **PRODUCTION_MAIL,
         # gunicorn's default control socket is one path under $HOME, shared by every run.
         "GUNICORN_CMD_ARGS": "--no-control-socket",
         **settings,

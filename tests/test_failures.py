@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from tests.conftest import (
+    PRODUCTION_MAIL,
     free_port,
     http,
     migrate_with_admin,
@@ -108,6 +109,7 @@ def test_database_outage_is_a_bounded_json_503_and_the_service_recovers(
         "JWT_SECRET_KEY": "j" * 48,
         "DATABASE_URL": private_postgres.url("app"),
         "PASSWORD_HASH_ITERATIONS": "1000",
+        **PRODUCTION_MAIL,
     }
     migrate_with_admin(project, env, EMAIL, PASSWORD, name="D")
     port = free_port()

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
+    PRODUCTION_MAIL,
     free_port,
     http,
     migrate_with_admin,
@@ -36,6 +37,7 @@ def prepare(bake, storage: str, tmp_path: Path, redis_url: str | None) -> tuple[
         # Enough hashing work that a login keeps one worker busy while others accept.
         "PASSWORD_HASH_ITERATIONS": "100000",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        **PRODUCTION_MAIL,
     }
     migrate_with_admin(project, env, EMAIL, PASSWORD)
     return project, venv, env

@@ -28,6 +28,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import (
+    PRODUCTION_MAIL,
     PrivateRedis,
     free_port,
     fresh_database,
@@ -345,6 +346,7 @@ def deployment(cookies_session, tmp_path_factory):
             "SECRET_KEY": "s" * 48,
             "JWT_SECRET_KEY": "j" * 48,
             "DATABASE_URL": url,
+            **PRODUCTION_MAIL,
             "REDIS_URL": redis.url,
             # Enough hashing that a login keeps a worker busy while others accept.
             "PASSWORD_HASH_ITERATIONS": "100000",

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import MYSQL_HOST, PG_ADMIN_URL, free_port, run
+from tests.conftest import MYSQL_HOST, PG_ADMIN_URL, ROOT, free_port, run
+
+# The newest migration the template ships: the revision a fresh set-up ends on.
+HEAD = max(
+    path.name.split("_", 1)[0]
+    for path in (ROOT / "{{cookiecutter.project_slug}}" / "migrations" / "versions").glob("*.py")
+)
 
 
 def admin(kind: str, sql: str, *params: str) -> list[tuple]:
@@ -93,7 +99,7 @@ def test_setup_migrates_the_sqlite_database(cookies, capfd, clean_environment):
     assert exit_code == 0
     assert_set_up_completely(capfd.readouterr().out, project)
     with sqlite3.connect(project / "instance" / "app.db") as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchall() == [(HEAD,)]
         assert conn.execute("SELECT name FROM roles ORDER BY id").fetchall() == [
             ("admin",),
             ("user",),
@@ -109,7 +115,7 @@ def test_setup_creates_the_server_database_and_tests_run_on_its_test_twin(
 
     assert exit_code == 0
     assert_set_up_completely(capfd.readouterr().out, project)
-    assert migration_of(database, unique_name) == [("0001",)]
+    assert migration_of(database, unique_name) == [(HEAD,)]
 
     result = run(
         [str(project / ".venv" / "bin" / "pytest"), "-p", "no:cacheprovider", "tests/test_cli.py"],
@@ -122,7 +128,7 @@ def test_setup_creates_the_server_database_and_tests_run_on_its_test_twin(
     assert re.search(rf"/{unique_name}_test(\?|$)", header[1]), header[1]
     assert database_exists(database, f"{unique_name}_test")
     # The development database is left as the hook migrated it.
-    assert migration_of(database, unique_name) == [("0001",)]
+    assert migration_of(database, unique_name) == [(HEAD,)]
 
 
 @pytest.mark.slow
@@ -158,4 +164,4 @@ def test_a_server_that_does_not_answer_ends_in_exit_0_and_one_paragraph(
     )
     finished = run(["make", "migrate"], cwd=project)
     assert finished.returncode == 0, finished.stderr
-    assert migration_of(database, unique_name) == [("0001",)]
+    assert migration_of(database, unique_name) == [(HEAD,)]

@@ -13,7 +13,9 @@ from app.cli import seed_demo, sessions_cli, users_cli
 from app.core.config import BaseConfig, config_for
 from app.core.json import ApiRequest, StrictJSONProvider
 from app.core.logging import configure_logging
+from app.core.mail import mailer
 from app.core.metrics import init_metrics
+from app.core.routing import BoundedIntConverter
 from app.core.security import add_hsts, security_headers
 from app.core.sessions import NoSessionInterface
 from app.core.telemetry import init_telemetry
@@ -42,6 +44,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     config.validate()
 
     app = ApiFlask(__name__)
+    app.url_map.converters["int"] = BoundedIntConverter
     app.config.from_object(config)
     if app.config["TRUSTED_PROXY_HOPS"]:
         hops = app.config["TRUSTED_PROXY_HOPS"]
@@ -51,6 +54,7 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     init_metrics(app)
     init_telemetry(app)
     db.init_app(app)
+    mailer.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)

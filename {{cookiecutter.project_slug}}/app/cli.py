@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from app.database.create import DatabaseNotCreated, create_database
 from app.database.schema import ROLE_ADMIN, ROLE_USER
 from app.errors.domain import EmailAlreadyRegistered
+from app.modules.account import service as account_service
 from app.modules.auth import service as auth_service
 from app.modules.users import service
 from app.modules.users.model import UserCreateSchema
@@ -83,9 +84,12 @@ def seed_demo(password: str) -> None:
 
 @sessions_cli.command("purge")
 def purge_sessions() -> None:
-    """Delete expired login sessions and their refresh tokens (run it daily, e.g. from cron)."""
+    """Delete expired login sessions, their refresh tokens and expired mailed links (daily)."""
     purged = auth_service.purge_expired_sessions()
     click.echo(f"Purged {purged} expired session{'' if purged == 1 else 's'}.")
+    tokens = account_service.purge_expired_tokens()
+    if tokens:
+        click.echo(f"Purged {tokens} expired e-mail link{'' if tokens == 1 else 's'}.")
 
 
 def _describe(messages: object) -> str:

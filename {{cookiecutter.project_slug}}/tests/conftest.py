@@ -17,11 +17,13 @@ from flask_migrate import downgrade, upgrade
 
 from app import create_app
 from app.core.config import TEST_REDIS_PREFIX, TestingConfig
+from app.core.mail import mailer
 from app.database.create import create_database
 from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User, utcnow
 from app.extensions import db, limiter
 from app.modules.users import service as user_service
 from tests.database import chosen_test_database_url, describe
+from tests.mailbox import Mailbox, start_server
 
 PASSWORD = "correct horse battery"
 # Tables whose rows come from the migrations (the roles): the cleanup after each test keeps them.
@@ -145,10 +147,11 @@ def make_app(app: Flask) -> Callable[..., Flask]:
 
 @pytest.fixture
 def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The environment production needs to start: strong secrets and a database URL."""
+    """The environment production needs to start: strong secrets, a database, a mail server."""
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.example.com")
     return monkeypatch
 
 
@@ -168,3 +171,16 @@ def expired_session(user: User) -> str:
     db.session.add(RefreshToken(jti="expired-token", session_id="expired-session", expires_at=past))
     db.session.commit()
     return "expired-session"
+
+
+@pytest.fixture
+def mailbox(app: Flask) -> Iterator[Mailbox]:
+    """A real SMTP server on loopback, set as the app's MAIL_SERVER for this test."""
+    inbox = Mailbox()
+    server = start_server(inbox)
+    saved = {name: app.config[name] for name in ("MAIL_SERVER", "MAIL_PORT")}
+    app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)
+    yield inbox
+    mailer.wait(timeout=10)
+    server.stop()
+    app.config.update(saved)

@@ -130,6 +130,41 @@ class BaseConfig:
         )
         self.RATELIMIT_USERS = os.environ.get("RATELIMIT_USERS", "30 per minute")
         self.RATELIMIT_USERS_CREATE = os.environ.get("RATELIMIT_USERS_CREATE", "10 per minute")
+        self.RATELIMIT_PASSWORD_CHANGE = os.environ.get(
+            "RATELIMIT_PASSWORD_CHANGE", "5 per 15 minutes"
+        )
+        # Reset and verification mails: per client, and per address whoever asks.
+        self.RATELIMIT_ACCOUNT_MAIL = os.environ.get("RATELIMIT_ACCOUNT_MAIL", "5 per hour")
+        self.RATELIMIT_ACCOUNT_MAIL_ADDRESS = os.environ.get(
+            "RATELIMIT_ACCOUNT_MAIL_ADDRESS", "3 per hour"
+        )
+        self.RATELIMIT_ACCOUNT_CONFIRM = os.environ.get("RATELIMIT_ACCOUNT_CONFIRM", "10 per hour")
+        self._read_account_mail_settings()
+
+    def _read_account_mail_settings(self) -> None:
+        """Account e-mails (README "E-mail"): without MAIL_SERVER each mail goes to the log."""
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "").strip()
+        self.MAIL_USE_TLS = _bool_env("MAIL_USE_TLS", False)
+        self.MAIL_USE_SSL = _bool_env("MAIL_USE_SSL", False)
+        self.MAIL_PORT = _int_env("MAIL_PORT", 465 if self.MAIL_USE_SSL else 25)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+        self.MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@localhost")
+        self.MAIL_TIMEOUT = _int_env("MAIL_TIMEOUT", 10)
+        # The links in the mails: FRONTEND_URL + /reset-password?token=... (never the Host header).
+        self.FRONTEND_URL = os.environ.get("FRONTEND_URL", "http://localhost:3000").rstrip("/")
+        self.PASSWORD_RESET_ENABLED = _bool_env("PASSWORD_RESET_ENABLED", True)
+        self.PASSWORD_RESET_TOKEN_EXPIRES = timedelta(
+            minutes=_int_env("PASSWORD_RESET_TOKEN_MINUTES", 30)
+        )
+        self.REQUIRE_EMAIL_VERIFICATION = _bool_env("REQUIRE_EMAIL_VERIFICATION", False)
+        self.EMAIL_VERIFICATION_TOKEN_EXPIRES = timedelta(
+            hours=_int_env("EMAIL_VERIFICATION_TOKEN_HOURS", 48)
+        )
+
+    @property
+    def sends_account_mail(self) -> bool:
+        return self.PASSWORD_RESET_ENABLED or self.REQUIRE_EMAIL_VERIFICATION
 
     @property
     def PASSWORD_HASH_METHOD(self) -> str:  # noqa: N802 - Flask reads upper-case names
@@ -163,6 +198,15 @@ class BaseConfig:
             raise ConfigurationError("PASSWORD_HASH_ITERATIONS must be positive")
         if self.TRUSTED_PROXY_HOPS < 0:
             raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more")
+        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
+            raise ConfigurationError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
+        lifetimes = {
+            "PASSWORD_RESET_TOKEN_MINUTES": self.PASSWORD_RESET_TOKEN_EXPIRES,
+            "EMAIL_VERIFICATION_TOKEN_HOURS": self.EMAIL_VERIFICATION_TOKEN_EXPIRES,
+        }
+        for name, lifetime in lifetimes.items():
+            if lifetime <= timedelta(0):
+                raise ConfigurationError(f"{name} must be positive")
         for origin in self.CORS_ORIGINS:
             if origin in ("*", "null") or any(ch in origin for ch in REGEX_CHARS):
                 raise ConfigurationError(
@@ -195,6 +239,12 @@ class ProductionConfig(BaseConfig):
         for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"):
             if not os.environ.get(name, "").strip():
                 raise ConfigurationError(f"{name} must be set in production")
+        if self.sends_account_mail and not self.MAIL_SERVER:
+            # The log backend would write live reset links into production logs.
+            raise ConfigurationError(
+                "MAIL_SERVER must be set in production while PASSWORD_RESET_ENABLED or "
+                "REQUIRE_EMAIL_VERIFICATION is on"
+            )
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if len(os.environ[name].encode()) < MIN_SECRET_BYTES:
                 raise ConfigurationError(

@@ -75,9 +75,9 @@ class Operation:
 ERRORS = {
     400: ("BadRequest", "Malformed JSON, or a field failed validation (`details` says which)"),
     401: ("Unauthorized", "Missing, malformed, expired or revoked token"),
-    403: ("Forbidden", "Authenticated, but the role does not allow it"),
+    403: ("Forbidden", "Not allowed for this account or its role"),
     404: ("NotFound", "No such resource, or not yours to see"),
-    409: ("Conflict", "The e-mail address is already registered"),
+    409: ("Conflict", "The e-mail address is already registered, or no active admin would remain"),
     413: ("ContentTooLarge", "The body is larger than MAX_CONTENT_LENGTH"),
     415: ("UnsupportedMediaType", "The body is not JSON (Content-Type: application/json)"),
     429: ("TooManyRequests", "Rate limit exceeded: retry after Retry-After seconds"),

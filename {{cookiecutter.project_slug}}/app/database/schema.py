@@ -51,6 +51,8 @@ class User(db.Model):
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the owner proved they read mail at `email` (a verification or reset link); None: never.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
 
@@ -89,3 +91,20 @@ class RefreshToken(db.Model):
     )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by e-mail (password reset, address verification).
+
+    Only the SHA-256 of the token is stored: a copy of the database opens no account.
+    The row is deleted when the token is used or replaced by a newer one of the same purpose.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

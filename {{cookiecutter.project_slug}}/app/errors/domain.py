@@ -46,3 +46,34 @@ class PermissionDenied(DomainError):
 class RefreshTokenReused(DomainError):
     status = HTTPStatus.UNAUTHORIZED
     message = "Refresh token has already been used; the session has been revoked"
+
+
+class InvalidAccountToken(DomainError):
+    # One answer for used, expired, forged and unknown tokens: none tells an attacker more.
+    status = HTTPStatus.BAD_REQUEST
+    message = "Invalid or expired token"
+
+
+class IncorrectPassword(DomainError):
+    status = HTTPStatus.BAD_REQUEST
+    message = "Current password is incorrect"
+
+
+class EmailNotVerified(DomainError):
+    status = HTTPStatus.FORBIDDEN
+    message = "Email address not verified: follow the link in the verification email"
+
+
+class LastAdmin(DomainError):
+    status = HTTPStatus.CONFLICT
+    message = "The last active admin cannot be deleted, demoted or deactivated"
+
+
+class OwnAdminAccount(DomainError):
+    status = HTTPStatus.FORBIDDEN
+    message = "Admins cannot delete, demote or deactivate their own account; another admin can"
+
+
+class FeatureDisabled(DomainError):
+    status = HTTPStatus.NOT_FOUND
+    message = "Not Found"

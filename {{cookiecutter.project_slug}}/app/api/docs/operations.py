@@ -7,9 +7,21 @@ response bodies built with `jsonify` in the controllers are described here.
 from marshmallow import Schema, fields, validate
 
 from app.core.openapi import BEARER, REFRESH_COOKIE, Operation, Reply
+from app.modules.account.model import (
+    EmailSchema,
+    PasswordChangeSchema,
+    PasswordResetSchema,
+    TokenSchema,
+)
 from app.modules.auth.model import LoginSchema, RegisterSchema
 from app.modules.health.service import OK, UNAVAILABLE
-from app.modules.users.model import MAX_PER_PAGE, PageArgsSchema, UserCreateSchema, UserSchema
+from app.modules.users.model import (
+    MAX_PER_PAGE,
+    PageArgsSchema,
+    UserCreateSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 
 # What login shows of the user (as in the auth controller), named for the document.
 USER_SUMMARY = UserSchema(only=("id", "email", "name"))
@@ -47,6 +59,9 @@ class ReadinessSchema(Schema):
     )
 
 
+ONE_ANSWER = "Known, unknown and inactive addresses get the same answer."
+SAME_400 = "A used, expired, replaced, forged or unknown token gets the same 400."
+
 OPERATIONS = {
     "auth.register": Operation(
         tag="auth",
@@ -65,10 +80,11 @@ OPERATIONS = {
                 ("X-CSRF-Token",),
             )
         },
-        errors=(401,),
+        errors=(401, 403),
         limits=("RATELIMIT_LOGIN", "RATELIMIT_LOGIN_ACCOUNT"),
         description="A wrong e-mail and a wrong password get the same 401. Failed attempts "
-        "also count against the account, whatever address they come from.",
+        "also count against the account, whatever address they come from. With "
+        "REQUIRE_EMAIL_VERIFICATION on, the right password of an unverified account is a 403.",
     ),
     "auth.refresh": Operation(
         tag="auth",
@@ -87,6 +103,45 @@ OPERATIONS = {
         tag="auth",
         security=(BEARER, REFRESH_COOKIE),
         responses={200: Reply("The session is revoked and the cookie cleared", MessageSchema)},
+    ),
+    "auth.change_password": Operation(
+        tag="auth",
+        body=PasswordChangeSchema,
+        security=(BEARER,),
+        responses={200: Reply("Changed; every other session of yours is revoked", MessageSchema)},
+        limits=("RATELIMIT_PASSWORD_CHANGE",),
+        description="A wrong current password is a 400. The session of this token stays valid.",
+    ),
+    "auth.request_password_reset": Operation(
+        tag="auth",
+        body=EmailSchema,
+        responses={202: Reply("The same answer for every address", MessageSchema)},
+        errors=(404,),
+        limits=("RATELIMIT_ACCOUNT_MAIL", "RATELIMIT_ACCOUNT_MAIL_ADDRESS"),
+        description=f"{ONE_ANSWER} Only an active account is sent a link; it works once, and a "
+        "new request replaces it. 404 when PASSWORD_RESET_ENABLED is off.",
+    ),
+    "auth.confirm_password_reset": Operation(
+        tag="auth",
+        body=PasswordResetSchema,
+        responses={200: Reply("The password is set; every session is revoked", MessageSchema)},
+        errors=(404,),
+        limits=("RATELIMIT_ACCOUNT_CONFIRM",),
+        description=SAME_400,
+    ),
+    "auth.request_verification": Operation(
+        tag="auth",
+        body=EmailSchema,
+        responses={202: Reply("The same answer for every address", MessageSchema)},
+        limits=("RATELIMIT_ACCOUNT_MAIL", "RATELIMIT_ACCOUNT_MAIL_ADDRESS"),
+        description=f"{ONE_ANSWER} Only an active, unverified account is sent a new link.",
+    ),
+    "auth.confirm_verification": Operation(
+        tag="auth",
+        body=TokenSchema,
+        responses={200: Reply("The e-mail address is verified", MessageSchema)},
+        limits=("RATELIMIT_ACCOUNT_CONFIRM",),
+        description=SAME_400,
     ),
     "users.list_users": Operation(
         tag="users",
@@ -114,6 +169,32 @@ OPERATIONS = {
         responses={200: Reply("The user", UserSchema)},
         errors=(404,),
         limits=("RATELIMIT_USERS",),
+    ),
+    "users.get_me": Operation(
+        tag="users",
+        security=(BEARER,),
+        responses={200: Reply("Your account", UserSchema)},
+        limits=("RATELIMIT_USERS",),
+    ),
+    "users.update_user": Operation(
+        tag="users",
+        body=UserUpdateSchema,
+        security=(BEARER,),
+        responses={200: Reply("The user as changed", UserSchema)},
+        errors=(403, 404, 409),
+        limits=("RATELIMIT_USERS",),
+        description="A field you may not change is a 403, an unknown one a 400. Deactivating an "
+        "account revokes its sessions; the last active admin cannot be demoted or deactivated "
+        "(409), and admins cannot demote or deactivate themselves (403).",
+    ),
+    "users.delete_user": Operation(
+        tag="users",
+        security=(BEARER,),
+        responses={204: Reply("Deleted, with its sessions and mailed links")},
+        errors=(403, 404, 409),
+        limits=("RATELIMIT_USERS",),
+        description="The last active admin cannot be deleted (409); nor can admins delete "
+        "themselves (403).",
     ),
     "health.health": Operation(
         tag="health",

@@ -53,12 +53,21 @@ def revoke_session(session_id: str) -> None:
     )
 
 
-def revoke_user_sessions(user_id: int) -> None:
-    db.session.execute(
-        update(AuthSession)
-        .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
-        .values(revoked_at=utcnow())
+def revoke_user_sessions(user_id: int, keep: str | None = None) -> None:
+    """Revoke every live session of the user, except session `keep` when given."""
+    query = update(AuthSession).where(
+        AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None)
     )
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    db.session.execute(query.values(revoked_at=utcnow()))
+
+
+def delete_user_sessions(user_id: int) -> None:
+    """Delete the user's sessions and their refresh tokens (before the user goes)."""
+    sessions = select(AuthSession.id).where(AuthSession.user_id == user_id)
+    db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(sessions)))
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
 
 
 def delete_expired_sessions(now: datetime) -> int:

@@ -10,8 +10,9 @@ from flask_jwt_extended import create_access_token, create_refresh_token
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User, utcnow
-from app.errors.domain import InvalidCredentials, RefreshTokenReused
+from app.errors.domain import EmailNotVerified, InvalidCredentials, RefreshTokenReused
 from app.extensions import db
+from app.modules.account import service as account_service
 from app.modules.auth import repository
 from app.modules.users import repository as user_repository
 from app.modules.users import service as user_service
@@ -24,8 +25,14 @@ class TokenPair:
 
 
 def register_user(email: str, name: str, password: str, age: int | None = None) -> User:
-    """Register a new account; self-registration always gets the `user` role."""
-    return user_service.create_user(email, name, password, age, role=ROLE_USER)
+    """Register a new account; self-registration always gets the `user` role.
+
+    With REQUIRE_EMAIL_VERIFICATION on, the account is sent its verification link.
+    """
+    user = user_service.create_user(email, name, password, age, role=ROLE_USER)
+    if current_app.config["REQUIRE_EMAIL_VERIFICATION"]:
+        account_service.send_verification(user)
+    return user
 
 
 def login(email: str, password: str) -> tuple[User, TokenPair]:
@@ -37,6 +44,9 @@ def login(email: str, password: str) -> tuple[User, TokenPair]:
         raise InvalidCredentials()
     if not user.check_password(password):
         raise InvalidCredentials()
+    # Only after the password: an unverified account must not be found by guessing addresses.
+    if current_app.config["REQUIRE_EMAIL_VERIFICATION"] and user.email_verified_at is None:
+        raise EmailNotVerified()
 
     now = utcnow()
     session = AuthSession(
@@ -80,18 +90,22 @@ def logout(session_id: str) -> None:
 def make_admin(email: str, name: str, password: str | None) -> tuple[User, bool]:
     """Create an admin, or promote the existing user with this e-mail; True if created.
 
-    A new password ends every session started with the old one.
+    A new password ends every session started with the old one. The operator vouches for
+    the address: it counts as verified.
     """
     user = user_repository.get_by_email(email)
+    created = user is None
     if user is None:
-        return user_service.create_user(email, name, password, role=ROLE_ADMIN), True
-    user.role = user_repository.get_role(ROLE_ADMIN)
-    user.name = name
-    if password is not None:
-        user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-        repository.revoke_user_sessions(user.id)
+        user = user_service.create_user(email, name, password, role=ROLE_ADMIN)
+    else:
+        user.role = user_repository.get_role(ROLE_ADMIN)
+        user.name = name
+        if password is not None:
+            user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+            repository.revoke_user_sessions(user.id)
+    user.email_verified_at = user.email_verified_at or utcnow()
     db.session.commit()
-    return user, False
+    return user, created
 
 
 def purge_expired_sessions() -> int:

@@ -7,10 +7,16 @@ from flask import Response, jsonify, request
 from flask_jwt_extended import get_current_user
 
 from app.modules.users import service
-from app.modules.users.model import PageArgsSchema, UserCreateSchema, UserSchema
+from app.modules.users.model import (
+    PageArgsSchema,
+    UserCreateSchema,
+    UserSchema,
+    UserUpdateSchema,
+)
 
 _page_args = PageArgsSchema()
 _create = UserCreateSchema()
+_update = UserUpdateSchema()
 _user = UserSchema()
 _users = UserSchema(many=True)
 
@@ -34,6 +40,20 @@ def create_user() -> tuple[Response, int]:
 
 def get_user(user_id: int) -> Response:
     return jsonify(_user.dump(service.get_visible_user(get_current_user(), user_id)))
+
+
+def get_me() -> Response:
+    return jsonify(_user.dump(get_current_user()))
+
+
+def update_user(user_id: int) -> Response:
+    changes = _update.load(request.get_json())
+    return jsonify(_user.dump(service.update_user(get_current_user(), user_id, changes)))
+
+
+def delete_user(user_id: int) -> tuple[str, int]:
+    service.delete_user(get_current_user(), user_id)
+    return "", HTTPStatus.NO_CONTENT
 
 
 def _pagination_links(page: service.UserPage) -> str:

@@ -1,25 +1,56 @@
 """Schemas for the users module: what a client may send and what it gets back."""
 
-from marshmallow import EXCLUDE, Schema, fields, post_load, validate
+from typing import Any
 
+from marshmallow import (
+    EXCLUDE,
+    Schema,
+    ValidationError,
+    fields,
+    post_load,
+    validate,
+    validates_schema,
+)
+
+from app.database.schema import ROLE_ADMIN, ROLE_USER
 from app.utils.fields import NormalizedEmail, Password, PlainText
 
 MAX_PER_PAGE = 100
 PASSWORD_LENGTH = validate.Length(min=8, max=1024)
+NAME_LENGTH = validate.Length(min=1, max=100)
+AGE_RANGE = validate.Range(min=0, max=150)
 
 
 class UserFieldsSchema(Schema):
     """The profile fields a user is created with."""
 
     email = NormalizedEmail(required=True, validate=validate.Length(max=254))
-    name = PlainText(required=True, validate=validate.Length(min=1, max=100))
-    age = fields.Integer(strict=True, allow_none=True, validate=validate.Range(min=0, max=150))
+    name = PlainText(required=True, validate=NAME_LENGTH)
+    age = fields.Integer(strict=True, allow_none=True, validate=AGE_RANGE)
 
 
 class UserCreateSchema(UserFieldsSchema):
     """POST /users: an admin may set a password now or leave the account without one."""
 
     password = Password(load_default=None, validate=PASSWORD_LENGTH)
+
+
+class UserUpdateSchema(Schema):
+    """PATCH /users/<id>: `name` and `age` for the owner; `role` and `is_active` for admins.
+
+    Any other field (email, password, id) is a 400.
+    """
+
+    name = PlainText(validate=NAME_LENGTH)
+    age = fields.Integer(strict=True, allow_none=True, validate=AGE_RANGE)
+    role = fields.String(validate=validate.OneOf([ROLE_ADMIN, ROLE_USER]))
+    # Only JSON true and false: "yes" or 1 is a 400, not a guess.
+    is_active = fields.Boolean(truthy={True}, falsy={False})
+
+    @validates_schema
+    def not_empty(self, data: dict[str, Any], **_: object) -> None:
+        if not data:
+            raise ValidationError("Send at least one field to change.")
 
 
 class UserSchema(Schema):

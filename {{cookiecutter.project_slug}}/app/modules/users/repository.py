@@ -3,7 +3,7 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import lazyload
 
-from app.database.schema import Role, User
+from app.database.schema import ROLE_ADMIN, Role, User
 from app.extensions import db
 
 
@@ -21,6 +21,21 @@ def get_role(name: str) -> Role:
 
 def add(user: User) -> None:
     db.session.add(user)
+
+
+def delete(user: User) -> None:
+    db.session.delete(user)
+
+
+def lock_active_admins() -> list[int]:
+    """Ids of the active admins, their rows locked until commit (SQLite locks on write)."""
+    query = (
+        select(User.id)
+        .join(Role, Role.id == User.role_id)
+        .where(Role.name == ROLE_ADMIN, User.is_active.is_(True))
+        .with_for_update()
+    )
+    return list(db.session.scalars(query))
 
 
 def count() -> int:

@@ -30,9 +30,33 @@ def create_user() -> tuple[Response, int]:
     return controller.create_user()
 
 
+@bp.get("/me")
+@login_required
+def get_me() -> Response:
+    """Show your own account."""
+    return controller.get_me()
+
+
 # Ids are 32-bit columns: a larger number is a 404 here, not an overflow in the database (500).
-@bp.get("/<int(max=2147483647):user_id>")
+USER_ID = "/<int(max=2147483647):user_id>"
+
+
+@bp.get(USER_ID)
 @login_required
 def get_user(user_id: int) -> Response:
     """Show one user: your own account, or any account for admins."""
     return controller.get_user(user_id)
+
+
+@bp.patch(USER_ID)
+@login_required
+def update_user(user_id: int) -> Response:
+    """Change your name or age; admins also change anyone's role and active flag."""
+    return controller.update_user(user_id)
+
+
+@bp.delete(USER_ID)
+@role_required(ROLE_ADMIN)
+def delete_user(user_id: int) -> tuple[str, int]:
+    """Delete a user with its sessions and tokens (admins only)."""
+    return controller.delete_user(user_id)

@@ -1,0 +1,51 @@
+"""A real SMTP server in the test process (aiosmtpd), and what it received."""
+
+import socket
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from aiosmtpd.controller import Controller
+
+from app.core.mail import mailer
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Mailbox:
+    """Accepts every message (or refuses each with `reply`), and keeps the accepted ones."""
+
+    def __init__(self) -> None:
+        self.received: list[EmailMessage] = []
+        self.reply = "250 Message accepted for delivery"
+
+    # aiosmtpd's documented handler hook (https://aiosmtpd.aio-libs.org/en/latest/handlers.html).
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.reply.startswith("250"):
+            message = message_from_bytes(envelope.content, policy=policy.default)
+            self.received.append(message)  # type: ignore[arg-type]
+        return self.reply
+
+    def messages(self) -> list[EmailMessage]:
+        """Every message accepted so far, once the app's mail thread has sent what it queued."""
+        mailer.wait(timeout=10)
+        return list(self.received)
+
+    def token(self, to: str) -> str:
+        """The token in the link of the last message sent to `to`."""
+        mine = [message for message in self.messages() if message["To"] == to]
+        assert mine, f"no mail to {to}"
+        text = mine[-1].get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+        link = next(word for word in text.split() if word.startswith("http"))
+        return parse_qs(urlsplit(link).query)["token"][0]
+
+
+def start_server(mailbox: Mailbox) -> Controller:
+    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    return controller

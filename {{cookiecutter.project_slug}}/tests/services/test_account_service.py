@@ -1,0 +1,83 @@
+"""Account use cases against the services, with the clock passed in."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.database.schema import AccountToken, utcnow
+from app.errors.domain import IncorrectPassword, InvalidAccountToken
+from app.extensions import db
+from app.modules.account import service
+from tests.conftest import PASSWORD
+
+
+def whole_second_now():
+    """Now, as every database stores it (MySQL's DATETIME keeps no fractions)."""
+    return utcnow().replace(microsecond=0)
+
+
+def test_a_reset_token_works_until_just_before_its_expiry(app, mailbox, user):
+    issued = whole_second_now()
+    service.request_password_reset(user.email, now=issued)
+    token = mailbox.token(user.email)
+    lifetime = app.config["PASSWORD_RESET_TOKEN_EXPIRES"]
+
+    service.reset_password(
+        token, "a brand new passphrase", now=issued + lifetime - timedelta(seconds=1)
+    )
+
+    assert user.check_password("a brand new passphrase")
+
+
+def test_a_reset_token_is_dead_at_its_expiry(app, mailbox, user):
+    issued = whole_second_now()
+    service.request_password_reset(user.email, now=issued)
+    token = mailbox.token(user.email)
+
+    with pytest.raises(InvalidAccountToken):
+        service.reset_password(
+            token, "a brand new passphrase", now=issued + app.config["PASSWORD_RESET_TOKEN_EXPIRES"]
+        )
+
+
+def test_the_reset_lifetime_comes_from_the_config(app, mailbox, user):
+    app.config["PASSWORD_RESET_TOKEN_EXPIRES"] = timedelta(minutes=5)
+    try:
+        issued = whole_second_now()
+        service.request_password_reset(user.email, now=issued)
+    finally:
+        app.config["PASSWORD_RESET_TOKEN_EXPIRES"] = timedelta(minutes=30)
+
+    assert db.session.scalar(select(AccountToken.expires_at)) == issued + timedelta(minutes=5)
+
+
+def test_an_unknown_address_stores_nothing(mailbox):
+    service.request_password_reset("nobody@example.com")
+
+    assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 0
+    assert mailbox.messages() == []
+
+
+def test_a_reset_verifies_the_address(mailbox, user):
+    service.request_password_reset(user.email)
+
+    service.reset_password(mailbox.token(user.email), "a brand new passphrase")
+
+    assert user.email_verified_at is not None
+
+
+def test_change_password_with_a_wrong_current_password_changes_nothing(user):
+    with pytest.raises(IncorrectPassword):
+        service.change_password(user, "any-session", "wrong", "a brand new passphrase")
+
+    assert user.check_password(PASSWORD)
+
+
+def test_purge_deletes_only_expired_tokens(mailbox, make_user):
+    now = utcnow()
+    service.request_password_reset(make_user().email, now=now - timedelta(days=1))
+    service.request_password_reset(make_user().email, now=now)
+
+    assert service.purge_expired_tokens(now) == 1
+    assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 1
