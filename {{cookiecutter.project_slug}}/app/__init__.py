@@ -13,7 +13,6 @@ from app.cli import seed_demo, sessions_cli, users_cli
 from app.core.config import BaseConfig, config_for
 from app.core.json import ApiRequest, StrictJSONProvider
 from app.core.logging import configure_logging
-from app.core.mail import mailer
 from app.core.metrics import init_metrics
 from app.core.routing import BoundedIntConverter
 from app.core.security import add_hsts, security_headers
@@ -54,7 +53,6 @@ def create_app(config: BaseConfig | str | None = None) -> Flask:
     init_metrics(app)
     init_telemetry(app)
     db.init_app(app)
-    mailer.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True)
     jwt.init_app(app)
     limiter.init_app(app)

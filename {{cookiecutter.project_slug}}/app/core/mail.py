@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from typing import Any
 
-from flask import Flask, current_app
+from flask import current_app
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +63,6 @@ class Mailer:
 
     def __init__(self) -> None:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mail")
-
-    def init_app(self, app: Flask) -> None:
-        app.extensions["mailer"] = self
 
     def send(self, message: EmailMessage) -> None:
         """Queue `message` for SMTP, or log it when no MAIL_SERVER is set."""
