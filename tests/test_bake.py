@@ -319,15 +319,17 @@ def test_requirements_hold_only_the_chosen_drivers(bake, answers, present, absen
 def test_memory_render_mentions_no_redis_setting(bake):
     project = bake()
 
-    assert "REDIS_URL" not in (project / ".env.sample").read_text()
-    assert "REDIS_URL" not in (project / "README.md").read_text()
+    assert "redis://" not in (project / ".env.sample").read_text()
+    assert "redis://" not in (project / "pyproject.toml").read_text()
 
 
 def test_redis_render_configures_redis(bake):
     project = bake(rate_limit_storage="redis")
 
-    assert "REDIS_URL=redis://localhost:6379/0" in (project / ".env").read_text()
-    assert "REDIS_URL" in (project / "README.md").read_text()
+    assert "RATELIMIT_STORAGE_URI=redis://localhost:6379/0" in (project / ".env").read_text()
+    assert 'ratelimit-storage-uri = "redis://localhost:6379/0"' in (
+        project / "pyproject.toml"
+    ).read_text()
 
 
 def test_not_open_source_has_no_license_file(bake):
