@@ -93,16 +93,21 @@ def prepared(scratch: Path, database: str, storage: str, template: Path = ROOT) 
     try:
         if not (project / ".venv" / "bin" / "gunicorn").exists():
             raise RuntimeError(f"{project}: the hook did not finish setting up .venv")
-        flask = str(project / ".venv" / "bin" / "flask")
-        admin = ["users", "create-admin", "--email", EMAIL, "--name", "Bench"]
-        run([flask, "db", "upgrade"], project, env)
-        run([flask, *admin, "--password", PASSWORD], project, env)
+        add_admin(project, env)
         yield project, env
     finally:
         if database == "postgresql":
             drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
             admin_url = f"{POSTGRES.replace('+psycopg', '')}/postgres"
             subprocess.run(["psql", admin_url, "-qc", drop], check=False, capture_output=True)
+
+
+def add_admin(project: Path, env: dict[str, str]) -> None:
+    """Migrate the database in `env` (a no-op after the hook's set-up), add the benchmark admin."""
+    flask = str(project / ".venv" / "bin" / "flask")
+    admin = ["users", "create-admin", "--email", EMAIL, "--name", "Bench"]
+    run([flask, "db", "upgrade"], project, env)
+    run([flask, *admin, "--password", PASSWORD], project, env)
 
 
 @contextmanager
