@@ -275,6 +275,8 @@ def bench_floor(rounds: int, seconds: int, scratch: Path, before: str | None) ->
                 f"target_ratio_to_{base}": target,
                 "verdict": "pass" if ratios[base] >= target else "short",
             }
+            verdict = report[f"{backend}_{label}"]["verdict"]
+            print(f"{backend} {label}: {ratios[base]:.3f} of {base} (target {target}): {verdict}")
     return report
 
 
