@@ -20,10 +20,14 @@ from tests.conftest import (
     COMBINATIONS,
     COMMON,
     DATABASES,
+    PRODUCTION_MAIL,
     ROOT,
     STORAGES,
+    free_port,
     matrix_cell,
+    project_venv,
     run,
+    running,
 )
 
 TOOLS = Path(sys.executable).parent
@@ -665,3 +669,106 @@ def test_rendered_workflow_shell_steps_and_ci_scripts_pass_shellcheck(bake, tmp_
     ]
     result = run([str(TOOLS / "shellcheck"), *map(str, scripts)], project)
     assert result.returncode == 0, result.stdout
+
+
+# The CI scripts, run here where they can be: against a render served by gunicorn on SQLite in
+# production mode, and the image check against a stand-in for the docker client.
+
+
+@pytest.mark.slow
+def test_ci_scripts_smoke_test_a_running_render_and_fail_on_a_wrong_one(bake, tmp_path):
+    project = bake(use_docker=True)
+    venv = project_venv(project)
+    port = free_port()
+    env = {
+        **PRODUCTION_MAIL,
+        "FLASK_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'smoke.db'}",
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+    }
+    ci = project / "scripts" / "ci"
+    request_loop = bake(**TEMPLATE_CI_RENDER) / "scripts" / "ci" / "request_loop.py"
+    assert run([str(venv / "bin" / "flask"), "db", "upgrade"], project, env).returncode == 0
+    server = [str(venv / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+
+    with running([*server, "wsgi:app"], project, env, tmp_path / "server.log"):
+        url = f"http://127.0.0.1:{port}"
+        ready = run(["sh", str(ci / "wait_ready.sh"), url, "60"], project)
+        smoke = run(["sh", str(ci / "smoke.sh"), url], project)
+        wrong = run(["sh", str(ci / "smoke.sh"), f"{url}/nowhere"], project)
+        loop = run(
+            [str(venv / "bin" / "python"), str(request_loop), f"{url}/health", "1"],
+            project,
+        )
+
+    assert ready.returncode == 0, ready.stderr
+    assert smoke.returncode == 0, smoke.stderr
+    assert re.fullmatch(rf"smoke: registered, logged in and read \S+ at {url}\n", smoke.stdout)
+    assert wrong.returncode == 1
+    assert "smoke: POST /auth/register answered 404, expected 201" in wrong.stderr
+    assert loop.returncode == 0, loop.stdout
+    assert re.search(r"request_loop: [1-9]\d* requests to \S+, 0 failed", loop.stdout)
+
+
+def test_request_loop_fails_when_nothing_answers(bake):
+    script = bake(**TEMPLATE_CI_RENDER) / "scripts" / "ci" / "request_loop.py"
+
+    result = run(
+        [sys.executable, str(script), f"http://127.0.0.1:{free_port()}/health", "0.3"], ROOT
+    )
+
+    assert result.returncode == 1
+    assert re.search(r"request_loop: [1-9]\d* requests to \S+, [1-9]\d* failed", result.stdout)
+
+
+FAKE_DOCKER = """#!/bin/sh
+# Stands in for the docker client: `history` prints $HISTORY, `image inspect` prints $CONFIG
+# (or, with --format, the lines of $ENV_LINES).
+case "$1 $2" in
+    "history "*) printf '%s\\n' "$HISTORY" ;;
+    "image inspect")
+        case "$3" in
+            --format) printf '%s\\n' "$ENV_LINES" ;;
+            *) echo "$CONFIG" ;;
+        esac ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("history", "env_lines", "problem"),
+    [
+        ("COPY . .", "PATH=/opt/venv/bin\nGPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", None),
+        ("ENV SECRET_KEY=leaked-from-env", "PATH=/opt/venv/bin", "a secret value of .env"),
+        ("COPY . .", "SECRET_KEY=placeholder", "sets the settings above"),
+        ("COPY . .", "DATABASE_URL=postgresql://x", "sets the settings above"),
+    ],
+    ids=["clean", "value-in-history", "secret-in-env", "database-url-in-env"],
+)
+def test_image_secret_check_finds_env_values_and_secret_settings(
+    bake, tmp_path, history, env_lines, problem
+):
+    project = bake(use_docker=True)
+    (project / ".env").write_text(
+        "SECRET_KEY=leaked-from-env\nJWT_SECRET_KEY=other\nMAIL_PASSWORD=\n"
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(FAKE_DOCKER)
+    docker.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "HISTORY": history,
+        "ENV_LINES": env_lines.replace("\\n", "\n"),
+        "CONFIG": '[{"Config": {"User": "10001:10001"}}]',
+    }
+
+    result = run(["sh", "scripts/ci/image_has_no_secrets.sh", "api:ci", ".env"], project, env)
+
+    if problem is None:
+        assert result.returncode == 0, result.stderr
+        assert "holds none of .env's secrets" in result.stdout
+    else:
+        assert result.returncode == 1
+        assert problem in result.stderr
