@@ -722,15 +722,10 @@ def test_request_loop_fails_when_nothing_answers(bake):
 
 
 FAKE_DOCKER = """#!/bin/sh
-# Stands in for the docker client: `history` prints $HISTORY, `image inspect` prints $CONFIG
-# (or, with --format, the lines of $ENV_LINES).
+# Stands in for the docker client: `history` prints $HISTORY, `image inspect` prints $CONFIG.
 case "$1 $2" in
     "history "*) printf '%s\\n' "$HISTORY" ;;
-    "image inspect")
-        case "$3" in
-            --format) printf '%s\\n' "$ENV_LINES" ;;
-            *) echo "$CONFIG" ;;
-        esac ;;
+    "image inspect") printf '%s\\n' "$CONFIG" ;;
 esac
 """
 
@@ -738,10 +733,10 @@ esac
 @pytest.mark.parametrize(
     ("history", "env_lines", "problem"),
     [
-        ("COPY . .", "PATH=/opt/venv/bin\nGPG_KEY=A035C8C19219BA821ECEA86B64E628F8D684696D", None),
-        ("ENV SECRET_KEY=leaked-from-env", "PATH=/opt/venv/bin", "a secret value of .env"),
-        ("COPY . .", "SECRET_KEY=placeholder", "sets the settings above"),
-        ("COPY . .", "DATABASE_URL=postgresql://x", "sets the settings above"),
+        ("COPY . .", ["PATH=/opt/venv/bin", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8"], None),
+        ("ENV SECRET_KEY=leaked-from-env", ["PATH=/opt/venv/bin"], "a secret value of .env"),
+        ("COPY . .", ["SECRET_KEY=placeholder"], "sets the settings above"),
+        ("COPY . .", ["DATABASE_URL=postgresql://x"], "sets the settings above"),
     ],
     ids=["clean", "value-in-history", "secret-in-env", "database-url-in-env"],
 )
@@ -760,8 +755,7 @@ def test_image_secret_check_finds_env_values_and_secret_settings(
     env = {
         "PATH": f"{bin_dir}:{os.environ['PATH']}",
         "HISTORY": history,
-        "ENV_LINES": env_lines.replace("\\n", "\n"),
-        "CONFIG": '[{"Config": {"User": "10001:10001"}}]',
+        "CONFIG": json.dumps([{"Config": {"User": "10001:10001", "Env": env_lines}}]),
     }
 
     result = run(["sh", "scripts/ci/image_has_no_secrets.sh", "api:ci", ".env"], project, env)

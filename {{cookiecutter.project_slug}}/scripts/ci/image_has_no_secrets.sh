@@ -13,7 +13,7 @@ found=0
 
 metadata=$(mktemp)
 trap 'rm -f "$metadata"' EXIT
-docker history --no-trunc --format '{{.CreatedBy}}' "$image" > "$metadata"
+docker history --no-trunc "$image" > "$metadata"
 docker image inspect "$image" >> "$metadata"
 
 values=$(grep -E '^(SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD|MAIL_PASSWORD)=.' "$env_file" | cut -d= -f2-)
@@ -23,7 +23,8 @@ for value in $values; do
         found=1
     fi
 done
-if docker image inspect --format '{{range .Config.Env}}{{println .}}{{end}}' "$image" |
+if docker image inspect "$image" |
+    python3 -c 'import json, sys; print(*json.load(sys.stdin)[0]["Config"]["Env"], sep="\n")' |
     grep -E "^($names)="; then
     echo "image_has_no_secrets: $image sets the settings above in its environment" >&2
     found=1
