@@ -44,7 +44,7 @@ from project import (
 GROUPS = (
     ("Flask-JWT-Extended, token check included", "flask_jwt_extended/view_decorators.py",
      "verify_jwt_in_request"),
-    ("  token check (user_of_session, SQLAlchemy)", "app/modules/auth/service.py",
+    ("  token check (user_of_session, SQLAlchemy)", "app/auth/service.py",
      "user_of_session"),
     ("  JWT decode (PyJWT)", "jwt/api_jwt.py", "decode_complete"),
     ("rate limits (Flask-Limiter, limits)", "flask_limiter/", None),

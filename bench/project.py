@@ -24,7 +24,7 @@ EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Every limit a benchmarked request or its login meets: on (their cost is part of each request)
-# but high enough never to trip. The names are the render's settings (app/core/config.py).
+# but high enough never to trip. The names are the render's settings (app/config.py).
 LIMIT_SETTINGS = (
     "RATELIMIT_DEFAULT",
     "RATELIMIT_USERS",

@@ -26,7 +26,7 @@ renders = pytest.mark.parametrize(
     [(database, storage) for database in SERVER_DATABASES for storage in STORAGES],
     ids=lambda value: value,
 )
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|DATABASE_URL|REDIS_URL")
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|DATABASE_URL|STORAGE_URI")
 
 
 def render(bake, database: str, storage: str) -> Path:
@@ -164,7 +164,7 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         "MAIL_SERVER",
         "MAIL_USERNAME",
         "MAIL_PASSWORD",
-    } | ({"REDIS_URL"} if storage == "redis" else set())
+    } | ({"RATELIMIT_STORAGE_URI"} if storage == "redis" else set())
     assert settings == dict.fromkeys(expected, "")
 
 

@@ -1,19 +1,18 @@
 """`flask users ...`, `flask db create`, `flask sessions purge` and `flask seed-demo` commands."""
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 from flask_migrate.cli import db as db_cli
 from marshmallow import ValidationError
 from sqlalchemy.engine import make_url
 
-from app.database.create import DatabaseNotCreated, create_database
-from app.database.schema import ROLE_ADMIN, ROLE_USER
-from app.errors.domain import EmailAlreadyRegistered
-from app.modules.account import service as account_service
-from app.modules.auth import service as auth_service
-from app.modules.users import service
-from app.modules.users.model import UserCreateSchema
+from app.auth import service as auth_service
+from app.core.database import DatabaseNotCreated, create_database
+from app.errors import EmailAlreadyRegistered
+from app.users import service
+from app.users.models import ROLE_ADMIN, ROLE_USER
+from app.users.schemas import UserCreateSchema
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 sessions_cli = AppGroup("sessions", help="Maintain login sessions.")
@@ -85,9 +84,8 @@ def seed_demo(password: str) -> None:
 @sessions_cli.command("purge")
 def purge_sessions() -> None:
     """Delete expired login sessions, their refresh tokens and expired mailed links (daily)."""
-    purged = auth_service.purge_expired_sessions()
+    purged, tokens = auth_service.purge_expired()
     click.echo(f"Purged {purged} expired session{'' if purged == 1 else 's'}.")
-    tokens = account_service.purge_expired_tokens()
     if tokens:
         click.echo(f"Purged {tokens} expired e-mail link{'' if tokens == 1 else 's'}.")
 
@@ -96,3 +94,8 @@ def _describe(messages: object) -> str:
     if isinstance(messages, dict):
         return "; ".join(f"{field}: {' '.join(map(str, errs))}" for field, errs in messages.items())
     return str(messages)
+
+
+def register_commands(app: Flask) -> None:
+    for command in (users_cli, sessions_cli, seed_demo):
+        app.cli.add_command(command)

@@ -1,62 +1,52 @@
 """Fixtures: app -> client -> logged-in headers, with a user factory and a clean database per test.
 
 The schema is built once per run by the shipped migrations (never `create_all`), so a model that
-drifts from its migration fails here. tests/database.py picks the database; pytest's header names
-it.
+drifts from its migration fails here. TestingConfig picks the database; pytest's header names it.
 """
 
-import os
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
+from sqlalchemy.engine import make_url
 
 from app import create_app
-from app.core.config import TEST_REDIS_PREFIX, TestingConfig
+from app.auth.models import AuthSession, RefreshToken
+from app.config import TestingConfig
+from app.core.database import create_database, utcnow
 from app.core.mail import mailer
-from app.database.create import create_database
-from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken, User, utcnow
 from app.extensions import db, limiter
-from app.modules.users import service as user_service
-from tests.database import chosen_test_database_url, describe
+from app.users import service as user_service
+from app.users.models import ROLE_ADMIN, ROLE_USER, User
+from tests.helpers import PASSWORD
 from tests.mailbox import Mailbox, start_server
 
-PASSWORD = "correct horse battery"
 # Tables whose rows come from the migrations (the roles): the cleanup after each test keeps them.
 SEEDED_TABLES = {"roles"}
-
-# The rate limiter is one object for the whole process: every app a test builds (development and
-# production ones included) re-binds it, so they must all count in this run's own namespace of
-# the test storage, never in a shared Redis's default one.
-os.environ["RATELIMIT_STORAGE_URI"] = os.environ.get("TEST_RATELIMIT_STORAGE_URI", "memory://")
-os.environ["RATELIMIT_REDIS_PREFIX"] = TEST_REDIS_PREFIX
-
-TEST_DATABASE_URL = chosen_test_database_url()
+DATABASE = make_url(TestingConfig().SQLALCHEMY_DATABASE_URI)
 
 
 def pytest_report_header() -> str:
-    return describe(TEST_DATABASE_URL)
+    return f"database: {DATABASE.render_as_string(hide_password=True)}"
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
-    config = TestingConfig()
-    if TEST_DATABASE_URL:
-        create_database(TEST_DATABASE_URL)
-    config.SQLALCHEMY_DATABASE_URI = TEST_DATABASE_URL or (
-        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    )
-    app = create_app(config)
+def app() -> Iterator[Flask]:
+    app = create_app(TestingConfig())
+    create_database(DATABASE)
     with app.app_context():
         upgrade()
     yield app
     with app.app_context():
         db.session.remove()
         downgrade(revision="base")
+    if DATABASE.get_backend_name() == "sqlite" and DATABASE.database:
+        Path(DATABASE.database).unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)
@@ -137,7 +127,6 @@ def make_app(app: Flask) -> Callable[..., Flask]:
 
     def build(**overrides: object) -> Flask:
         config = TestingConfig()
-        config.SQLALCHEMY_DATABASE_URI = app.config["SQLALCHEMY_DATABASE_URI"]
         for name, value in overrides.items():
             setattr(config, name, value)
         return create_app(config)
@@ -146,8 +135,20 @@ def make_app(app: Flask) -> Callable[..., Flask]:
 
 
 @pytest.fixture
-def production_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+def app_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The environment for a test that builds a development or production app.
+
+    The limiter is one object, bound to the last app built: such an app counts in memory, never
+    in a shared Redis that the cleanup after each test would then empty.
+    """
+    monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    return monkeypatch
+
+
+@pytest.fixture
+def production_env(app_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The environment production needs to start: strong secrets, a database, a mail server."""
+    monkeypatch = app_env
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")

@@ -1,9 +1,10 @@
 """`flask users create-admin` and `flask seed-demo`."""
 
+from app.auth.models import AuthSession
 from app.cli import DEMO_PASSWORD, DEMO_USERS
-from app.database.schema import ROLE_ADMIN, AuthSession
 from app.extensions import db
-from app.modules.users import repository
+from app.users import repository
+from app.users.models import ROLE_ADMIN
 
 
 def run(app, *args, input=None):

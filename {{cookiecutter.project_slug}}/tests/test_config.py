@@ -3,13 +3,15 @@
 import pytest
 
 from app import create_app
-from app.core.config import (
-    DEFAULT_DATABASE_URL,
+from app.config import (
+    DEFAULTS,
+    RATE_LIMITS,
     ConfigurationError,
     DevelopmentConfig,
     ProductionConfig,
     TestingConfig,
     config_for,
+    database_url_for_tests,
 )
 
 STRONG = "s" * 32
@@ -58,7 +60,7 @@ def test_development_defaults_match_the_documentation(monkeypatch):
 
     config = DevelopmentConfig()
 
-    assert config.SQLALCHEMY_DATABASE_URI == DEFAULT_DATABASE_URL
+    assert DEFAULTS["database-url"] == config.SQLALCHEMY_DATABASE_URI
     assert config.CORS_ORIGINS == ["http://localhost:3000"]
     assert config.JWT_SECRET_KEY == config.SECRET_KEY
     assert config.PASSWORD_HASH_METHOD == "pbkdf2:sha256:600000"
@@ -73,8 +75,8 @@ def test_jwt_secret_falls_back_to_secret_key(monkeypatch):
 
 
 @pytest.mark.parametrize("origins", ["*", "null", "https://*.example.com"])
-def test_wildcard_cors_origins_are_refused(monkeypatch, origins):
-    monkeypatch.setenv("CORS_ORIGINS", origins)
+def test_wildcard_cors_origins_are_refused(app_env, origins):
+    app_env.setenv("CORS_ORIGINS", origins)
 
     with pytest.raises(ConfigurationError, match="CORS_ORIGINS"):
         create_app("development")
@@ -88,8 +90,8 @@ def test_wildcard_cors_origins_are_refused(monkeypatch, origins):
         ("TRUSTED_PROXY_HOPS", "-1", "0 or more"),
     ],
 )
-def test_bad_numbers_are_refused(monkeypatch, name, value, message):
-    monkeypatch.setenv(name, value)
+def test_bad_numbers_are_refused(app_env, name, value, message):
+    app_env.setenv(name, value)
 
     with pytest.raises(ConfigurationError, match=message):
         create_app("development")
@@ -101,8 +103,8 @@ def test_limits_can_be_switched_off_from_the_environment(monkeypatch):
     assert DevelopmentConfig().RATELIMIT_ENABLED is False
 
 
-def test_trusted_proxy_hops_uses_forwarded_client_address(monkeypatch):
-    monkeypatch.setenv("TRUSTED_PROXY_HOPS", "1")
+def test_trusted_proxy_hops_uses_forwarded_client_address(app_env):
+    app_env.setenv("TRUSTED_PROXY_HOPS", "1")
     app = create_app("development")
 
     @app.get("/whoami")
@@ -114,3 +116,23 @@ def test_trusted_proxy_hops_uses_forwarded_client_address(monkeypatch):
     response = app.test_client().get("/whoami", headers={"X-Forwarded-For": "203.0.113.9"})
 
     assert response.json == {"ip": "203.0.113.9"}
+
+
+def test_tests_run_on_a_database_of_their_own(monkeypatch):
+    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql+psycopg://api:pw@db.example.com:5432/shop")
+
+    assert database_url_for_tests() == "postgresql+psycopg://api:pw@db.example.com:5432/shop_test"
+
+
+def test_test_database_url_wins(monkeypatch):
+    monkeypatch.setenv("TEST_DATABASE_URL", "sqlite://")
+
+    assert TestingConfig().SQLALCHEMY_DATABASE_URI == "sqlite://"
+
+
+def test_each_limit_is_set_by_its_own_variable(monkeypatch):
+    monkeypatch.setenv("RATELIMIT_LOGIN", "3 per minute")
+
+    assert DevelopmentConfig().RATE_LIMITS["login"] == "3 per minute"
+    assert DevelopmentConfig().RATE_LIMITS["register"] == RATE_LIMITS["register"]

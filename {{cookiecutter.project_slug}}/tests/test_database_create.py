@@ -6,7 +6,7 @@ and on every run of this suite on PostgreSQL or MySQL, whose test database it cr
 
 import pytest
 
-from app.database.create import DatabaseNotCreated, create_database
+from app.core.database import DatabaseNotCreated, create_database
 
 
 def test_sqlite_needs_nothing_created(tmp_path):

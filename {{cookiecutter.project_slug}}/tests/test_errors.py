@@ -2,7 +2,7 @@
 
 import pytest
 
-from app.errors.domain import DomainError, UserNotFound
+from app.errors import DomainError, UserNotFound
 
 
 def test_a_domain_error_without_a_status_is_refused_where_it_is_defined():

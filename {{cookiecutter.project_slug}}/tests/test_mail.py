@@ -5,7 +5,7 @@ from http import HTTPStatus
 import pytest
 
 from app import create_app
-from app.core.config import ConfigurationError
+from app.config import ConfigurationError
 from app.core.mail import mailer
 
 

@@ -1,13 +1,13 @@
 """Tracing (OpenTelemetry) and error reporting (Sentry), each on only when configured.
 
-Tracing is on when `BaseConfig.TRACING_ENABLED` says so (the rule, in app/core/config.py, reads
+Tracing is on when `Config.TRACING_ENABLED` says so (the rule, in app/config.py, reads
 the standard OTEL_* variables). A span for every request, named by method and route template,
 goes to an OTLP collector over HTTP/protobuf; the SDK reads everything else itself:
 OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_TRACES_SAMPLER(_ARG), OTEL_PROPAGATORS,
 OTEL_EXPORTER_OTLP_* (endpoint, headers, timeout, compression) and OTEL_BSP_* (batching).
 
 Error reporting is on when SENTRY_DSN is set. The JSON handler for unexpected errors
-(app/errors/handlers.py) logs them with `logger.exception`; Sentry's logging integration, on by
+(app/errors.py) logs them with `logger.exception`; Sentry's logging integration, on by
 default, sends every ERROR record as an event with its exception, so the catch-all handler (which
 keeps Flask's got_request_exception signal from firing) loses nothing. Events carry no personal
 data: no cookies, headers such as Authorization, client addresses, request bodies or local
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from app.core.config import ConfigurationError
+from app.config import ConfigurationError
 
 if TYPE_CHECKING:  # imported for real only when tracing is on
     from opentelemetry.sdk.trace.export import SpanExporter

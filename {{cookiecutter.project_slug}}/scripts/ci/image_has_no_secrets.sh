@@ -1,14 +1,14 @@
 #!/bin/sh
 # Fail if the image IMAGE carries a secret: a value of ENV_FILE's secrets (SECRET_KEY,
 # JWT_SECRET_KEY, DB_PASSWORD, MAIL_PASSWORD) anywhere in its build history or configuration, or
-# any of those settings (or DATABASE_URL, REDIS_URL) set in the image's environment. Settings
+# any of those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment. Settings
 # come from the environment at run time (the Dockerfile's header), never from the image.
 #   scripts/ci/image_has_no_secrets.sh IMAGE .env
 set -eu
 
 image="${1:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
 env_file="${2:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
-names='SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD|MAIL_PASSWORD|DATABASE_URL|REDIS_URL'
+names='SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD|MAIL_PASSWORD|DATABASE_URL|RATELIMIT_STORAGE_URI'
 found=0
 
 metadata=$(mktemp)

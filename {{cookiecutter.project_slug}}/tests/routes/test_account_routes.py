@@ -4,9 +4,9 @@ from http import HTTPStatus
 
 import pytest
 
-from app.database.schema import User
 from app.extensions import db
-from tests.conftest import PASSWORD
+from app.users.models import User
+from tests.helpers import PASSWORD
 
 
 def test_me_is_the_callers_account(client, user, user_headers):

@@ -2,8 +2,8 @@
 
 from http import HTTPStatus
 
-from app.modules.users import repository
-from tests.conftest import PASSWORD
+from app.users import repository
+from tests.helpers import PASSWORD
 
 
 def register(client, **overrides):

@@ -2,8 +2,8 @@
 
 from http import HTTPStatus
 
-from app.database.schema import ROLE_ADMIN
-from app.modules.users import repository
+from app.users import repository
+from app.users.models import ROLE_ADMIN
 
 
 def test_list_users_as_admin_is_an_array_of_users(client, admin, admin_headers, make_user):

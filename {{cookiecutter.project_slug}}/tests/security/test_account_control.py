@@ -5,8 +5,8 @@ from http import HTTPStatus
 
 import pytest
 
-from app.database.schema import ROLE_ADMIN, User
 from app.extensions import db
+from app.users.models import ROLE_ADMIN, User
 
 LAST_ADMIN = {
     "error": "The last active admin cannot be deleted, demoted or deactivated",

@@ -8,11 +8,12 @@ from http import HTTPStatus
 import pytest
 from sqlalchemy import select
 
-from app.database.schema import AccountToken, utcnow
-from app.errors.domain import InvalidAccountToken
+from app.auth import account as account_service
+from app.auth.models import AccountToken
+from app.core.database import utcnow
+from app.errors import InvalidAccountToken
 from app.extensions import db
-from app.modules.account import service as account_service
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 from tests.mailbox import free_port
 
 NEW_PASSWORD = "a brand new passphrase"
@@ -162,7 +163,7 @@ def test_an_unreachable_smtp_server_is_no_500(client, mailbox, user):
 
 
 def test_reset_requests_are_limited_per_address(client, mailbox, user):
-    limit = int(client.application.config["RATELIMIT_ACCOUNT_MAIL_ADDRESS"].split()[0])
+    limit = int(client.application.config["RATE_LIMITS"]["account_mail_address"].split()[0])
     statuses = []
     for n in range(limit + 1):
         # A new client address each time: only the per-address limit can refuse.

@@ -4,8 +4,8 @@ import json
 from http import HTTPStatus
 
 from app.extensions import db
-from app.modules.users import repository
-from tests.conftest import PASSWORD
+from app.users import repository
+from tests.helpers import PASSWORD
 
 
 def test_user_cannot_read_another_user(client, admin, user_headers):

@@ -2,7 +2,7 @@
 
 from http import HTTPStatus
 
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 CSRF_HEADER = "X-CSRF-TOKEN"
 

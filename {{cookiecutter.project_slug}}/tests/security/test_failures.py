@@ -6,8 +6,8 @@ from flask import Blueprint
 from sqlalchemy.exc import OperationalError
 
 from app import create_app
-from app.core.config import TestingConfig
-from app.modules.auth import service as auth_service
+from app.auth import service as auth_service
+from app.config import TestingConfig
 
 
 def test_unexpected_error_is_a_generic_500_with_the_request_id(capsys):

@@ -5,8 +5,8 @@ from http import HTTPStatus
 
 import pytest
 
-from app.modules.users import repository
-from tests.conftest import PASSWORD
+from app.users import repository
+from tests.helpers import PASSWORD
 
 GOOD = {"email": "in@example.com", "name": "In", "password": PASSWORD}
 

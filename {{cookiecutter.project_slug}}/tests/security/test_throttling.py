@@ -4,8 +4,9 @@ from http import HTTPStatus
 
 import pytest
 
-from app.modules.auth import service as auth_service
-from tests.conftest import PASSWORD
+from app.auth import service as auth_service
+from app.errors import InvalidCredentials
+from tests.helpers import PASSWORD
 
 
 def attempt(client, email, password, ip="198.51.100.1", **headers):
@@ -34,10 +35,10 @@ def test_unknown_email_costs_the_same_hashing_as_a_wrong_password(user, monkeypa
         return real(pwhash, password)
 
     monkeypatch.setattr(auth_service, "check_password_hash", counting)
-    monkeypatch.setattr("app.database.schema.check_password_hash", counting)
+    monkeypatch.setattr("app.users.models.check_password_hash", counting)
 
     for email in ("nobody@example.com", user.email):
-        with pytest.raises(auth_service.InvalidCredentials):
+        with pytest.raises(InvalidCredentials):
             auth_service.login(email, "wrong-password")
 
     assert len(calls) == 2

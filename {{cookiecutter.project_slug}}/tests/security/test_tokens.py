@@ -9,11 +9,10 @@ import pytest
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
 from sqlalchemy import delete
 
-from app.database.schema import User
+from app.auth import service as auth_service
 from app.extensions import db
-from app.modules.auth import service as auth_service
-from tests.conftest import PASSWORD
-from tests.security.conftest import plant_refresh_cookie, refresh_cookie
+from app.users.models import User
+from tests.helpers import PASSWORD, plant_refresh_cookie, refresh_cookie
 
 
 def login_body(user):

@@ -5,11 +5,13 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from app.database.schema import AccountToken, utcnow
-from app.errors.domain import IncorrectPassword, InvalidAccountToken
+from app.auth import account as service
+from app.auth import service as auth_service
+from app.auth.models import AccountToken
+from app.core.database import utcnow
+from app.errors import IncorrectPassword, InvalidAccountToken
 from app.extensions import db
-from app.modules.account import service
-from tests.conftest import PASSWORD
+from tests.helpers import PASSWORD
 
 
 def whole_second_now():
@@ -79,5 +81,5 @@ def test_purge_deletes_only_expired_tokens(mailbox, make_user):
     service.request_password_reset(make_user().email, now=now - timedelta(days=1))
     service.request_password_reset(make_user().email, now=now)
 
-    assert service.purge_expired_tokens(now) == 1
+    assert auth_service.purge_expired() == (0, 1)
     assert db.session.scalar(select(func.count()).select_from(AccountToken)) == 1

@@ -4,11 +4,12 @@ import pytest
 from flask_jwt_extended import decode_token
 from sqlalchemy import select
 
-from app.database.schema import ROLE_ADMIN, ROLE_USER, AuthSession, RefreshToken
-from app.errors.domain import EmailAlreadyRegistered, InvalidCredentials, RefreshTokenReused
+from app.auth import service
+from app.auth.models import AuthSession, RefreshToken
+from app.errors import EmailAlreadyRegistered, InvalidCredentials, RefreshTokenReused
 from app.extensions import db
-from app.modules.auth import service
-from tests.conftest import PASSWORD
+from app.users.models import ROLE_ADMIN, ROLE_USER
+from tests.helpers import PASSWORD
 
 
 def test_register_user_makes_a_plain_user():
@@ -133,10 +134,10 @@ def test_purge_deletes_expired_sessions_and_their_refresh_tokens_only(user, expi
     _, tokens = service.login(user.email, PASSWORD)
     live = decode_token(tokens.access)["sid"]
 
-    assert service.purge_expired_sessions() == 1
+    assert service.purge_expired() == (1, 0)
 
     db.session.expire_all()
     assert db.session.get(AuthSession, expired_session) is None
     assert db.session.scalars(select(RefreshToken.session_id)).all() == [live]
     assert service.user_of_session(live, user.id) is user
-    assert service.purge_expired_sessions() == 0
+    assert service.purge_expired() == (0, 0)

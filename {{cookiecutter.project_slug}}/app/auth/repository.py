@@ -1,0 +1,100 @@
+"""Queries for login sessions, refresh tokens and mailed account tokens. Nothing here commits."""
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, delete, select, update
+
+from app.auth.models import AccountToken, AuthSession, RefreshToken
+from app.core.database import utcnow
+from app.extensions import db
+from app.users.models import User
+
+
+def add(row: AuthSession | RefreshToken | AccountToken) -> None:
+    db.session.add(row)
+
+
+def user_of_live_session(session_id: str, user_id: int, now: datetime) -> User | None:
+    """The user a token names, with its role, if the token's session is live: one query."""
+    return db.session.scalar(
+        select(User)
+        .join(AuthSession, AuthSession.user_id == User.id)
+        .where(
+            AuthSession.id == session_id,
+            User.id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > now,
+        )
+    )
+
+
+def _rowcount(statement: Any) -> int:
+    # A DELETE or UPDATE returns a CursorResult, which alone has rowcount.
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
+def claim_refresh_token(jti: str) -> bool:
+    """Mark refresh token `jti` used; False if it was used already (or never issued)."""
+    return (
+        _rowcount(
+            update(RefreshToken)
+            .where(RefreshToken.jti == jti, RefreshToken.used_at.is_(None))
+            .values(used_at=utcnow())
+        )
+        == 1
+    )
+
+
+def revoke_sessions(
+    *, session_id: str | None = None, user_id: int | None = None, keep: str | None = None
+) -> None:
+    """Revoke session `session_id`, or every live session of `user_id` but `keep`."""
+    query = update(AuthSession).where(AuthSession.revoked_at.is_(None))
+    if session_id is not None:
+        query = query.where(AuthSession.id == session_id)
+    if user_id is not None:
+        query = query.where(AuthSession.user_id == user_id)
+    if keep is not None:
+        query = query.where(AuthSession.id != keep)
+    db.session.execute(query.values(revoked_at=utcnow()))
+
+
+def delete_user_data(user_id: int) -> None:
+    """Delete the user's sessions, their refresh tokens and mailed tokens (before the user goes)."""
+    sessions = select(AuthSession.id).where(AuthSession.user_id == user_id)
+    db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(sessions)))
+    db.session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
+    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user_id))
+
+
+def delete_expired(now: datetime) -> tuple[int, int]:
+    """Delete sessions (with their refresh tokens) and mailed tokens past expiry; their counts."""
+    # Refresh tokens go with their session (ON DELETE CASCADE is not enforced by every SQLite).
+    expired = select(AuthSession.id).where(AuthSession.expires_at <= now)
+    db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(expired)))
+    sessions = _rowcount(delete(AuthSession).where(AuthSession.expires_at <= now))
+    tokens = _rowcount(delete(AccountToken).where(AccountToken.expires_at <= now))
+    return sessions, tokens
+
+
+def live_account_token(token_hash: str, purpose: str, now: datetime) -> AccountToken | None:
+    """The unexpired token of `purpose` with this hash, if there is one."""
+    return db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == token_hash,
+            AccountToken.purpose == purpose,
+            AccountToken.expires_at > now,
+        )
+    )
+
+
+def claim_account_token(token_id: int) -> bool:
+    """Delete token `token_id`; False if another request used it first."""
+    return _rowcount(delete(AccountToken).where(AccountToken.id == token_id)) == 1
+
+
+def delete_account_tokens(user_id: int, purpose: str) -> None:
+    db.session.execute(
+        delete(AccountToken).where(AccountToken.user_id == user_id, AccountToken.purpose == purpose)
+    )

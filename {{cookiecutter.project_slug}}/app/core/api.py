@@ -1,0 +1,141 @@
+"""Endpoint declarations: each route states its URL, method, authentication, limits, schemas and
+errors once, in decorators that both enforce them and describe them in the OpenAPI document.
+
+flask-smorest does the parsing, the serializing and the document (on apispec and webargs). Its
+documented extension points used here: a subclass of `Api` overriding `handle_http_exception`
+and `ERROR_SCHEMA`, a `Blueprint` subclass with an `ARGUMENTS_PARSER` of our own
+(https://flask-smorest.readthedocs.io/en/latest/arguments.html#arguments-parser), and an apispec
+plugin (https://apispec.readthedocs.io/en/latest/writing_plugins.html).
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from http import HTTPStatus
+from typing import Any, TypeVar
+
+import flask_smorest
+from apispec import BasePlugin
+from flask import Flask, current_app
+from flask_jwt_extended import current_user, jwt_required
+from webargs.flaskparser import FlaskParser
+
+from app.config import RATE_LIMITS
+from app.errors import ErrorSchema, PermissionDenied, http_error
+from app.extensions import limiter
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+BEARER = {"bearerAuth": []}
+REFRESH_COOKIE = {"refreshCookie": [], "csrfHeader": []}
+RETRY_AFTER = {"description": "Seconds until the limit resets.", "schema": {"type": "integer"}}
+
+
+class Parser(FlaskParser):
+    """Validation failures are a 400, and bodies go through the app's strict JSON parsing."""
+
+    DEFAULT_VALIDATION_STATUS = HTTPStatus.BAD_REQUEST
+
+    def load_json(self, req: Any, schema: Any) -> Any:
+        # A body that is not JSON is a 415, malformed JSON a 400 (app/core/http.py).
+        return req.get_json()
+
+
+class OperationIds(BasePlugin):
+    """Give each operation its endpoint's name (`auth_login`): generated clients name methods so."""
+
+    def operation_helper(self, path: Any = None, operations: Any = None, **kwargs: Any) -> None:
+        rule = kwargs.get("rule")
+        for operation in (operations or {}).values():
+            if rule is not None:
+                operation.setdefault("operationId", rule.endpoint.replace(".", "_"))
+
+
+class Api(flask_smorest.Api):
+    """flask-smorest's Api, answering HTTP errors in the app's one JSON shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(spec_kwargs={"extra_plugins": [OperationIds()]})
+        self.init_app(app)
+        # One Api per app (its document names the app's own cookie); /openapi.json finds it here.
+        app.extensions["api"] = self
+
+    def init_app(self, app: Flask, **kwargs: Any) -> None:
+        super().init_app(app, **kwargs)
+        schemes = self.spec.components.security_scheme
+        schemes("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+        cookie = app.config["JWT_REFRESH_COOKIE_NAME"]
+        schemes("refreshCookie", {"type": "apiKey", "in": "cookie", "name": cookie})
+        csrf = app.config["JWT_REFRESH_CSRF_HEADER_NAME"]
+        schemes("csrfHeader", {"type": "apiKey", "in": "header", "name": csrf})
+
+    def handle_http_exception(self, error: Any) -> Any:
+        return http_error(error)
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """flask-smorest's Blueprint, with the app's declarations of limits, errors and tokens."""
+
+    ARGUMENTS_PARSER = Parser()
+
+    def arguments(self, schema: Any, *, location: str = "json", **kwargs: Any) -> Callable[[F], F]:
+        """Parse and validate `location` with `schema`; a JSON body may also be 413 or 415."""
+        parse = super().arguments(schema, location=location, **kwargs)
+        if location != "json":
+            return parse
+        return lambda view: self.errors(413, 415)(parse(view))
+
+    def errors(self, *statuses: int) -> Callable[[F], F]:
+        """Document the error responses a route can give besides those its other decorators add."""
+
+        def decorator(view: F) -> F:
+            for status in statuses:
+                view = self.alt_response(status, response=HTTPStatus(status).name)(view)
+            return view
+
+        return decorator
+
+    def limit(self, name: str, **options: Any) -> Callable[[F], F]:
+        """Apply the rate limit `name` (RATE_LIMITS in app/config.py; RATELIMIT_<NAME> sets it).
+
+        `options` go to Flask-Limiter's `limit` (`key_func`, `deduct_when`).
+        """
+        setting = f"RATELIMIT_{name.upper()}"
+
+        def decorator(view: F) -> F:
+            view = limiter.limit(lambda: current_app.config["RATE_LIMITS"][name], **options)(view)
+            view = self.alt_response(
+                429,
+                schema=ErrorSchema,
+                description="Rate limit exceeded: retry after Retry-After seconds",
+                headers={"Retry-After": RETRY_AFTER},
+            )(view)
+            return self.doc(**{"x-rate-limits": {setting: RATE_LIMITS[name]}})(view)
+
+        return decorator
+
+    def login_required(self, view: F) -> F:
+        """Require a valid access token in the Authorization header."""
+        view = jwt_required(locations=["headers"])(view)
+        return self.secured(BEARER)(view)
+
+    def admin_required(self, view: F) -> F:
+        """Require an access token whose user (read fresh from the database) is an admin."""
+
+        @wraps(view)
+        def check_role(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_admin:
+                raise PermissionDenied()
+            return view(*args, **kwargs)
+
+        return self.errors(403)(self.login_required(check_role))  # type: ignore[arg-type]
+
+    def secured(self, *schemes: dict[str, list[str]]) -> Callable[[F], F]:
+        """Document the credentials a route takes, and the 401 their absence gets."""
+
+        def decorator(view: F) -> F:
+            return self.doc(security=list(schemes))(self.errors(401)(view))
+
+        return decorator

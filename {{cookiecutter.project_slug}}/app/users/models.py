@@ -1,0 +1,50 @@
+"""Users and their roles."""
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from app.core.database import UTCDateTime, utcnow
+from app.extensions import db
+
+ROLE_ADMIN = "admin"
+ROLE_USER = "user"
+# Ids are 32-bit columns on every database: a larger number names no user.
+MAX_ID = 2**31 - 1
+
+
+class Role(db.Model):
+    __tablename__ = "roles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+class User(db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(100))
+    age: Mapped[int | None] = mapped_column(Integer)
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the owner proved they read mail at `email` (a verification or reset link); None: never.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
+
+    def set_password(self, password: str, method: str) -> None:
+        self.password_hash = generate_password_hash(password, method=method)
+
+    def check_password(self, password: str) -> bool:
+        # An account created without a password can never log in.
+        return self.password_hash is not None and check_password_hash(self.password_hash, password)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role.name == ROLE_ADMIN

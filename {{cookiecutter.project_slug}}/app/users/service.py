@@ -1,0 +1,142 @@
+"""User use cases: create, look up with visibility rules, list a page, edit, delete.
+
+Modules that keep data about a user (sessions, mailed links) hear of a deactivation or a
+deletion through the signals below (blinker, as Flask's own signals), inside the transaction
+that makes the change, so this module depends on none of them.
+"""
+
+from dataclasses import dataclass
+from typing import Any
+
+from blinker import Namespace
+from flask import current_app
+from sqlalchemy.exc import IntegrityError
+
+from app.errors import (
+    EmailAlreadyRegistered,
+    LastAdmin,
+    OwnAdminAccount,
+    PermissionDenied,
+    UserNotFound,
+)
+from app.extensions import db
+from app.users import repository
+from app.users.models import ROLE_ADMIN, ROLE_USER, User
+
+signals = Namespace()
+# Sent with the user's id before the commit that deactivates or deletes the account.
+user_deactivated = signals.signal("user-deactivated")
+user_deleting = signals.signal("user-deleting")
+
+# What users may change on their own account; admins may also change `role` and `is_active`.
+SELF_EDITABLE = frozenset({"name", "age"})
+
+
+@dataclass(frozen=True)
+class UserPage:
+    items: list[User]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page * self.per_page < self.total
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str | None = None,
+    age: int | None = None,
+    role: str = ROLE_USER,
+) -> User:
+    """Create a user with `role`; a duplicate e-mail (in any letter case) is refused."""
+    if repository.get_by_email(email) is not None:
+        raise EmailAlreadyRegistered()
+    user = User(email=email, name=name, age=age, role=repository.get_role(role))
+    if password is not None:
+        user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
+    repository.add(user)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        # Another request registered the same e-mail between our check and our insert.
+        db.session.rollback()
+        raise EmailAlreadyRegistered() from None
+    return user
+
+
+def find_user(email: str) -> User | None:
+    """The user with this (normalised) e-mail address, if any."""
+    return repository.get_by_email(email)
+
+
+def get_user(user_id: int) -> User | None:
+    """The user with this id, if any."""
+    return repository.get_by_id(user_id)
+
+
+def get_visible_user(viewer: User, user_id: int) -> User:
+    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404)."""
+    if viewer.id == user_id:
+        return viewer
+    user = repository.get_by_id(user_id) if viewer.is_admin else None
+    if user is None:
+        raise UserNotFound()
+    return user
+
+
+def list_users(page: int, per_page: int) -> UserPage:
+    """Return one page of users ordered by id, with the total count."""
+    items = repository.page(offset=(page - 1) * per_page, limit=per_page)
+    return UserPage(items=items, total=repository.count(), page=page, per_page=per_page)
+
+
+def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
+    """Apply `changes` to user `user_id` as `actor` may; deactivation ends its sessions."""
+    user = get_visible_user(actor, user_id)
+    if not actor.is_admin and changes.keys() - SELF_EDITABLE:
+        raise PermissionDenied()
+    demoted = changes.get("role", ROLE_ADMIN) != ROLE_ADMIN
+    deactivated = changes.get("is_active", True) is False
+    if user.is_admin and (demoted or deactivated):
+        _keep_an_admin(actor, user)
+    if "role" in changes:
+        user.role = repository.get_role(changes.pop("role"))
+    for name, value in changes.items():
+        setattr(user, name, value)
+    if deactivated:
+        user_deactivated.send(user.id)
+    db.session.commit()
+    return user
+
+
+def promote(user: User) -> None:
+    """Give `user` the admin role (committed by the caller's use case)."""
+    user.role = repository.get_role(ROLE_ADMIN)
+
+
+def delete_user(actor: User, user_id: int) -> None:
+    """Delete user `user_id` with everything kept about it (`actor` is an admin)."""
+    user = repository.get_by_id(user_id)
+    if user is None:
+        raise UserNotFound()
+    if user.is_admin:
+        _keep_an_admin(actor, user)
+    user_deleting.send(user.id)
+    repository.delete(user)
+    db.session.commit()
+
+
+def _keep_an_admin(actor: User, admin: User) -> None:
+    """Refuse to take `admin` away if no other active admin would remain, or if it is `actor`.
+
+    An admin never removes their own rights: a stolen or mistyped request cannot lock the
+    account's owner out, and another admin is there to do it.
+    """
+    if not (set(repository.lock_active_admins()) - {admin.id}):
+        db.session.rollback()
+        raise LastAdmin()
+    if admin.id == actor.id:
+        raise OwnAdminAccount()
