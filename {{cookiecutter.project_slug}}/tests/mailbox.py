@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
-from app.core.mail import mailer
+from app.mail import service as outbox
 
 
 def free_port() -> int:
@@ -23,6 +23,7 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
         self.reply = "250 Message accepted for delivery"
+        self.host, self.port = "127.0.0.1", 0
 
     # aiosmtpd's documented handler hook (https://aiosmtpd.aio-libs.org/en/latest/handlers.html).
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
@@ -32,8 +33,8 @@ class Mailbox:
         return self.reply
 
     def messages(self) -> list[EmailMessage]:
-        """Every message accepted so far, once the app's mail thread has sent what it queued."""
-        mailer.wait(timeout=10)
+        """Every message accepted so far, once the outbox has delivered what is due."""
+        outbox.deliver_due()
         return list(self.received)
 
     def token(self, to: str) -> str:
@@ -46,6 +47,7 @@ class Mailbox:
 
 
 def start_server(mailbox: Mailbox) -> Controller:
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+    mailbox.port = free_port()
+    controller = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     controller.start()
     return controller
