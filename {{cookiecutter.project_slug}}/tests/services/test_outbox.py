@@ -25,6 +25,11 @@ from tests.helpers import PASSWORD
 from tests.mailbox import free_port
 
 
+def whole_second_now():
+    """Now, as every database stores it (MySQL's DATETIME keeps no fractions)."""
+    return utcnow().replace(microsecond=0)
+
+
 def rows():
     db.session.expire_all()
     return db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)).all()
@@ -68,7 +73,7 @@ def test_the_outbox_row_holds_no_token_or_body(mailbox, user):
 def test_a_mail_waits_for_a_server_that_is_down_and_arrives_once_it_is_up(app, mailbox, user):
     port = app.config["MAIL_PORT"]
     app.config["MAIL_PORT"] = free_port()  # nothing listens there
-    start = utcnow()
+    start = whole_second_now()
     account.request_password_reset(user.email)
 
     deliver_at(start)
@@ -87,7 +92,7 @@ def test_retries_wait_longer_each_time_and_end_failed_at_the_limit(app, mailbox,
     mailbox.reply = "554 5.7.1 Rejected by policy"
     base, limit = app.config["MAIL_RETRY_SECONDS"], app.config["MAIL_MAX_ATTEMPTS"]
     account.request_password_reset(user.email)
-    moment, delays = utcnow(), []
+    moment, delays = whole_second_now(), []
 
     for _ in range(limit):
         assert deliver_at(moment) == 1
@@ -133,7 +138,7 @@ def test_mail_status_retry_and_purge_commands(app, mailbox, user):
 
 def test_a_leased_mail_is_not_claimed_again_until_its_lease_runs_out(app, user):
     account.request_password_reset(user.email)
-    now = utcnow()
+    now = whole_second_now()
     lease = timedelta(seconds=app.config["MAIL_LEASE_SECONDS"])
 
     first = repository.claim_next(now, now + lease)
