@@ -91,6 +91,7 @@ def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, stor
         "ConfigMap",
         "CronJob",
         "Deployment",
+        "Deployment",
         "HorizontalPodAutoscaler",
         "Job",
         "PodDisruptionBudget",
@@ -151,9 +152,13 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         for line in example.splitlines()
         if "=" in line and not line.startswith("#")
     )
-    expected = {"SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"} | (
-        {"REDIS_URL"} if storage == "redis" else set()
-    )
+    expected = {
+        "SECRET_KEY",
+        "JWT_SECRET_KEY",
+        "DATABASE_URL",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+    } | ({"REDIS_URL"} if storage == "redis" else set())
     assert settings == dict.fromkeys(expected, "")
 
 
@@ -170,6 +175,7 @@ def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storag
     assert args == {
         name: shlex.split(server),
         f"{name}-migrate": ["flask", "db", "upgrade"],
+        f"{name}-mail-worker": ["flask", "mail", "worker"],
         f"{name}-purge-sessions": ["flask", "sessions", "purge"],
     }
     for resource in resources.values():
@@ -235,3 +241,25 @@ def test_kubernetes_without_docker_is_refused_before_rendering(tmp_path):
 
 def test_no_deploy_target_renders_no_deploy_folder(bake):
     assert not (bake(use_docker=True, database="postgresql") / "deploy").exists()
+
+
+@renders
+def test_mail_goes_out_from_the_worker_deployment_alone(bake, database, storage):
+    project = render(bake, database, storage)
+    resources = base_resources(project)
+    name = project.name.replace("_", "-")
+    config = resources["ConfigMap", f"{name}-config"]["data"]
+    worker = resources["Deployment", f"{name}-mail-worker"]
+    pod = worker["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    annotations = worker["spec"]["template"]["metadata"]["annotations"]
+    selector = worker["spec"]["selector"]["matchLabels"]
+    api_selector = resources["Deployment", name]["spec"]["selector"]["matchLabels"]
+
+    # The API pods read the same ConfigMap: with MAIL_SENDER=worker they send nothing themselves.
+    assert (config["MAIL_SENDER"], config["MAIL_SERVER"]) == ("worker", "smtp.example.com")
+    assert worker["spec"]["replicas"] >= 1
+    assert selector != api_selector  # the Service and the PodDisruptionBudget keep to the API
+    assert env_of(container)["METRICS_BIND"].endswith(f":{annotations['prometheus.io/port']}")
+    assert {m["mountPath"] for m in container["volumeMounts"]} == {"/tmp"}
+    assert pod["terminationGracePeriodSeconds"] > int(config.get("MAIL_TIMEOUT", "10"))
