@@ -215,7 +215,7 @@ def test_entrypoint_is_an_executable_posix_sh_script_that_shellcheck_accepts(bak
 @combinations
 def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, storage):
     compose = load_compose(bake_docker(bake, database, storage))
-    expected = {"api", "mailpit"}
+    expected = {"api", "mail-worker", "mailpit"}
     if database in SERVER_DATABASES:
         expected.add("db")
     if storage == "redis":
@@ -227,24 +227,29 @@ def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, s
 def test_every_service_has_a_healthcheck_and_the_api_waits_for_the_others(bake, database, storage):
     services = load_compose(bake_docker(bake, database, storage))["services"]
     assert [name for name, service in services.items() if not service["healthcheck"]["test"]] == []
-    others = sorted(set(services) - {"api"})
-    depends_on = services["api"].get("depends_on", {})
-    assert depends_on == {name: {"condition": "service_healthy"} for name in others}
+    others = sorted(set(services) - {"api", "mail-worker"})
+    for app in ("api", "mail-worker"):
+        depends_on = services[app].get("depends_on", {})
+        assert depends_on == {name: {"condition": "service_healthy"} for name in others}
 
 
 @combinations
 def test_api_runs_in_production_against_the_services_of_the_stack(bake, database, storage):
-    api = load_compose(bake_docker(bake, database, storage))["services"]["api"]
+    services = load_compose(bake_docker(bake, database, storage))["services"]
+    api, worker = services["api"], services["mail-worker"]
     expected = {
         "FLASK_ENV": "production",
         "DATABASE_URL": DATABASE_URLS[database],
         "MAIL_SERVER": "mailpit",
         "MAIL_PORT": "1025",
+        "MAIL_SENDER": "worker",
     }
     if storage == "redis":
         expected["RATELIMIT_STORAGE_URI"] = "redis://redis:6379/0"
-    assert api["env_file"] == ".env"
-    assert api["environment"] == expected
+    assert api["env_file"] == worker["env_file"] == ".env"
+    assert api["environment"] == worker["environment"] == expected
+    assert (api.get("command"), worker["command"]) == (None, ["flask", "mail", "worker"])
+    assert api.get("volumes") == worker.get("volumes")
 
 
 @pytest.mark.parametrize(

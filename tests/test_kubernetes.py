@@ -84,6 +84,7 @@ def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, stor
         "ConfigMap",
         "CronJob",
         "Deployment",
+        "Deployment",
         "HorizontalPodAutoscaler",
         "Job",
         "PodDisruptionBudget",
@@ -161,7 +162,6 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         "SECRET_KEY",
         "JWT_SECRET_KEY",
         "DATABASE_URL",
-        "MAIL_SERVER",
         "MAIL_USERNAME",
         "MAIL_PASSWORD",
     } | ({"RATELIMIT_STORAGE_URI"} if storage == "redis" else set())
@@ -181,6 +181,7 @@ def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storag
     assert args == {
         name: shlex.split(server),
         f"{name}-migrate": ["flask", "db", "upgrade"],
+        f"{name}-mail-worker": ["flask", "mail", "worker"],
         f"{name}-purge-sessions": ["flask", "sessions", "purge"],
     }
     for resource in resources.values():
@@ -271,3 +272,25 @@ def test_ci_cluster_servers_follow_the_schemas(bake, database, storage):
     expected = {"db"} | ({"redis"} if storage == "redis" else set())
     assert {r["metadata"]["name"] for r in resources if r["kind"] == "Service"} == expected
     assert {r["metadata"]["name"] for r in resources if r["kind"] == "Deployment"} == expected
+
+
+@renders
+def test_mail_goes_out_from_the_worker_deployment_alone(bake, database, storage):
+    project = render(bake, database, storage)
+    resources = base_resources(project)
+    name = project.name.replace("_", "-")
+    config = resources["ConfigMap", f"{name}-config"]["data"]
+    worker = resources["Deployment", f"{name}-mail-worker"]
+    pod = worker["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    annotations = worker["spec"]["template"]["metadata"]["annotations"]
+    selector = worker["spec"]["selector"]["matchLabels"]
+    api_selector = resources["Deployment", name]["spec"]["selector"]["matchLabels"]
+
+    # The API pods read the same ConfigMap: with MAIL_SENDER=worker they send nothing themselves.
+    assert (config["MAIL_SENDER"], config["MAIL_SERVER"]) == ("worker", "smtp.example.com")
+    assert worker["spec"]["replicas"] >= 1
+    assert selector != api_selector  # the Service and the PodDisruptionBudget keep to the API
+    assert env_of(container)["METRICS_BIND"].endswith(f":{annotations['prometheus.io/port']}")
+    assert {m["mountPath"] for m in container["volumeMounts"]} == {"/tmp"}
+    assert pod["terminationGracePeriodSeconds"] > int(config.get("MAIL_TIMEOUT", "10"))

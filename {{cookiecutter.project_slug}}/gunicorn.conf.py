@@ -9,6 +9,7 @@ command line and GUNICORN_CMD_ARGS still win. Settings (README "Configuration"):
   GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT (30, 30)
   GUNICORN_PIDFILE                         the master's pid, for scripts/stop.sh
   METRICS_BIND, PROMETHEUS_MULTIPROC_DIR   a second listener serving only /metrics
+  MAIL_SENDER (inline)                     inline: each worker runs a mail sender thread
 The app writes the access line itself (app/core/logging.py), so gunicorn's stays off.
 """
 
@@ -23,9 +24,10 @@ from app.config import config_for, env, env_int  # noqa: E402 - after .env is lo
 from app.core import metrics  # noqa: E402
 from app.core.logging import JsonFormatter  # noqa: E402
 
-app_config = config_for()  # not `config`: gunicorn reads that name as its own setting
+# Not named `config`: gunicorn would read that as its own setting of the same name.
+_app_config = config_for()
 # Counters in process memory are per worker: N workers would allow N times every limit.
-PER_PROCESS_LIMITS = app_config.RATELIMIT_ENABLED and app_config.RATELIMIT_STORAGE_URI.startswith(
+PER_PROCESS_LIMITS = _app_config.RATELIMIT_ENABLED and _app_config.RATELIMIT_STORAGE_URI.startswith(
     "memory"
 )
 
@@ -37,17 +39,17 @@ graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
 pidfile = env("GUNICORN_PIDFILE") or None
 # X-Forwarded-Proto is believed as far as the app's ProxyFix believes X-Forwarded-*.
-forwarded_allow_ips = env("FORWARDED_ALLOW_IPS", "*" if app_config.TRUSTED_PROXY_HOPS else "")
-if app_config.METRICS_BIND:
+forwarded_allow_ips = env("FORWARDED_ALLOW_IPS", "*" if _app_config.TRUSTED_PROXY_HOPS else "")
+if _app_config.METRICS_BIND:
     if not env("PROMETHEUS_MULTIPROC_DIR"):
         raise RuntimeError(
             "METRICS_BIND needs PROMETHEUS_MULTIPROC_DIR, one directory per instance"
         )
-    bind.append(app_config.METRICS_BIND)
+    bind.append(_app_config.METRICS_BIND)
 
 # gunicorn's own lines (start, workers, errors) in the app's format; the root logger gets no
 # handler, so no line is printed twice.
-loglevel = app_config.LOG_LEVEL.lower()
+loglevel = _app_config.LOG_LEVEL.lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -61,14 +63,32 @@ logconfig_dict = {
 # Server hooks: https://docs.gunicorn.org/en/stable/settings.html#server-hooks
 def on_starting(server):
     # A new start is never draining, even if the last stop left its drain file behind.
-    if app_config.DRAIN_FILE:
-        Path(app_config.DRAIN_FILE).unlink(missing_ok=True)
-    if app_config.METRICS_BIND:
+    if _app_config.DRAIN_FILE:
+        Path(_app_config.DRAIN_FILE).unlink(missing_ok=True)
+    if _app_config.METRICS_BIND:
         metrics.clear_multiprocess_dir()
 
 
+def post_worker_init(worker):
+    # Each worker delivers the outbox from a thread of its own, started after the fork
+    # (MAIL_SENDER=inline; README "E-mail").
+    if _app_config.MAIL_SENDER == "inline":
+        from app.mail.sender import sender
+        from wsgi import app
+
+        sender.start(app)
+
+
+def worker_exit(server, worker):
+    # Let the sender finish the mail in hand before the worker goes.
+    if _app_config.MAIL_SENDER == "inline":
+        from app.mail.sender import sender
+
+        sender.stop(timeout=_app_config.MAIL_TIMEOUT)
+
+
 def child_exit(server, worker):
-    if app_config.METRICS_BIND:
+    if _app_config.METRICS_BIND:
         metrics.forget_worker(worker.pid)
 
 

@@ -17,6 +17,7 @@ from app.core.security import init_security_headers
 from app.core.telemetry import init_telemetry
 from app.errors import register_error_handlers
 from app.extensions import cors, db, jwt, limiter, migrate, talisman
+from app.mail.sender import init_sender
 from app.users.routes import bp as users_bp
 
 # Browsers call the API; orchestrators call the probes, which need no CORS headers.
@@ -51,6 +52,7 @@ def create_app(config: Config | str | None = None) -> Flask:
         expose_headers=EXPOSED_HEADERS,
     )
     init_security_headers(app, talisman)
+    init_sender(app)
     api = Api(app)
     api.register_blueprint(health.bp)
     api.register_blueprint(auth_bp)

@@ -1,4 +1,4 @@
-"""`flask users ...`, `flask db create`, `flask sessions purge` and `flask seed-demo` commands."""
+"""The `flask users`, `db create`, `sessions purge`, `seed-demo` and `mail` commands."""
 
 import click
 from flask import Flask, current_app
@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from app.auth import service as auth_service
 from app.core.database import DatabaseNotCreated, create_database
 from app.errors import EmailAlreadyRegistered
+from app.mail.cli import mail_cli
 from app.users import service
 from app.users.models import ROLE_ADMIN, ROLE_USER
 from app.users.schemas import UserCreateSchema
@@ -97,5 +98,5 @@ def _describe(messages: object) -> str:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, sessions_cli, seed_demo):
+    for command in (users_cli, sessions_cli, seed_demo, mail_cli):
         app.cli.add_command(command)

@@ -35,6 +35,7 @@ RATE_LIMITS = {
     "account_confirm": "10 per hour",
 }
 MIN_SECRET_BYTES = 32
+MAIL_SENDERS = ("inline", "worker")
 # Seconds to wait for a database or Redis connection before giving up on the request.
 CONNECT_TIMEOUT = 5
 # flask-cors treats an origin containing any of these as a regular expression.
@@ -146,6 +147,15 @@ class Config:
         self.MAIL_PASSWORD = env("MAIL_PASSWORD")
         self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "noreply@localhost")
         self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
+        # Who delivers the outbox: a thread in each app process (inline), or only `flask mail
+        # worker` processes (worker). Failed sends are retried after MAIL_RETRY_SECONDS, doubling
+        # up to an hour, MAIL_MAX_ATTEMPTS times in all; a sender that died frees its mail after
+        # MAIL_LEASE_SECONDS; an idle sender looks for due mail every MAIL_POLL_SECONDS.
+        self.MAIL_SENDER = env("MAIL_SENDER", "inline").lower()
+        self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)
+        self.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
+        self.MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 120)
+        self.MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 5)
         # The links in the mails: FRONTEND_URL + /reset-password?token=... (never the Host header).
         self.FRONTEND_URL = env("FRONTEND_URL", "http://localhost:3000").rstrip("/")
         self.PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", True)
@@ -199,6 +209,18 @@ class Config:
             raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more")
         if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
             raise ConfigurationError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
+        if self.MAIL_SENDER not in MAIL_SENDERS:
+            raise ConfigurationError(
+                f"MAIL_SENDER must be one of {', '.join(MAIL_SENDERS)}, got {self.MAIL_SENDER!r}"
+            )
+        for name in ("MAIL_MAX_ATTEMPTS", "MAIL_LEASE_SECONDS", "MAIL_POLL_SECONDS"):
+            if getattr(self, name) < 1:
+                raise ConfigurationError(f"{name} must be positive")
+        if self.MAIL_RETRY_SECONDS < 0:
+            raise ConfigurationError("MAIL_RETRY_SECONDS must be 0 or more")
+        if self.MAIL_LEASE_SECONDS <= self.MAIL_TIMEOUT:
+            # A lease shorter than one SMTP conversation would let a second sender take the mail.
+            raise ConfigurationError("MAIL_LEASE_SECONDS must be longer than MAIL_TIMEOUT")
         if timedelta(0) >= self.PASSWORD_RESET_TOKEN_EXPIRES:
             raise ConfigurationError("PASSWORD_RESET_TOKEN_MINUTES must be positive")
         if timedelta(0) >= self.EMAIL_VERIFICATION_TOKEN_EXPIRES:
@@ -286,6 +308,8 @@ class TestingConfig(Config):
         self.TRACING_ENABLED = False
         self.SENTRY_DSN = ""
         self.MAIL_SERVER = ""
+        # Tests deliver the outbox themselves (tests/mailbox.py), moving the clock as they need.
+        self.MAIL_SENDER = "worker"
         self.RATE_LIMITS = dict(RATE_LIMITS)
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_STORAGE_URI = env("TEST_RATELIMIT_STORAGE_URI", "memory://")

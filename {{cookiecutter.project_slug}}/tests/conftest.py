@@ -19,7 +19,6 @@ from app import create_app
 from app.auth.models import AuthSession, RefreshToken
 from app.config import TestingConfig
 from app.core.database import create_database, utcnow
-from app.core.mail import mailer
 from app.extensions import db, limiter
 from app.users import service as user_service
 from app.users.models import ROLE_ADMIN, ROLE_USER, User
@@ -139,9 +138,11 @@ def app_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The environment for a test that builds a development or production app.
 
     The limiter is one object, bound to the last app built: such an app counts in memory, never
-    in a shared Redis that the cleanup after each test would then empty.
+    in a shared Redis that the cleanup after each test would then empty. No such app starts a
+    mail sender thread in the test process: the tests deliver the outbox themselves.
     """
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
+    monkeypatch.setenv("MAIL_SENDER", "worker")
     return monkeypatch
 
 
@@ -182,6 +183,5 @@ def mailbox(app: Flask) -> Iterator[Mailbox]:
     saved = {name: app.config[name] for name in ("MAIL_SERVER", "MAIL_PORT")}
     app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)
     yield inbox
-    mailer.wait(timeout=10)
     server.stop()
     app.config.update(saved)

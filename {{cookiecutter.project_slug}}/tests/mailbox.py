@@ -1,5 +1,6 @@
 """A real SMTP server in the test process (aiosmtpd), and what it received."""
 
+import asyncio
 import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
@@ -8,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
 
-from app.core.mail import mailer
+from app.mail import service as outbox
 
 
 def free_port() -> int:
@@ -23,17 +24,21 @@ class Mailbox:
     def __init__(self) -> None:
         self.received: list[EmailMessage] = []
         self.reply = "250 Message accepted for delivery"
+        self.host, self.port = "127.0.0.1", 0
+        # Seconds each message takes to be accepted, to keep concurrent senders busy.
+        self.delay = 0.0
 
     # aiosmtpd's documented handler hook (https://aiosmtpd.aio-libs.org/en/latest/handlers.html).
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        await asyncio.sleep(self.delay)
         if self.reply.startswith("250"):
             message = message_from_bytes(envelope.content, policy=policy.default)
             self.received.append(message)  # type: ignore[arg-type]
         return self.reply
 
     def messages(self) -> list[EmailMessage]:
-        """Every message accepted so far, once the app's mail thread has sent what it queued."""
-        mailer.wait(timeout=10)
+        """Every message accepted so far, once the outbox has delivered what is due."""
+        outbox.deliver_due()
         return list(self.received)
 
     def token(self, to: str) -> str:
@@ -45,7 +50,9 @@ class Mailbox:
         return parse_qs(urlsplit(link).query)["token"][0]
 
 
-def start_server(mailbox: Mailbox) -> Controller:
-    controller = Controller(mailbox, hostname="127.0.0.1", port=free_port())
+def start_server(mailbox: Mailbox, port: int = 0) -> Controller:
+    """Serve `mailbox` on `port` (default: a free one)."""
+    mailbox.port = port or free_port()
+    controller = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     controller.start()
     return controller

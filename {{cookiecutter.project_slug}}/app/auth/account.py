@@ -1,27 +1,34 @@
 """Account use cases: change the password, reset it by e-mail, verify the e-mail address.
 
-Tokens are `secrets.token_urlsafe(32)`, stored only as their SHA-256, single use, and a new
-one replaces any older one of the same purpose. Every function takes `now` so tests can move
-the clock; callers leave it out.
+Asking for a link only adds a row to the mail outbox (app/mail), for any address: a known and
+an unknown one cost the same work, and the answer never waits on SMTP. The sender later calls
+the composers below, which look the address up and, for an account that should get the link,
+issue its token then. Tokens are `secrets.token_urlsafe(32)`, stored only as their SHA-256,
+single use, and a new one replaces any older one of the same purpose. Every function takes `now`
+so tests can move the clock; callers leave it out.
 """
 
 import hashlib
 import secrets
 from datetime import datetime
+from email.message import EmailMessage
 
 from flask import current_app
 
 from app.auth import mails, repository
 from app.auth.models import AccountToken
 from app.core.database import utcnow
-from app.core.mail import mailer
 from app.errors import FeatureDisabled, IncorrectPassword, InvalidAccountToken
 from app.extensions import db
+from app.mail import service as outbox
 from app.users import service as users
 from app.users.models import User
 
 PURPOSE_RESET = "reset"
 PURPOSE_VERIFY = "verify"
+# The outbox's names for the two mails.
+MAIL_RESET = "password_reset"
+MAIL_VERIFY = "email_verification"
 
 
 def change_password(user: User, session_id: str, current_password: str, new_password: str) -> None:
@@ -34,13 +41,12 @@ def change_password(user: User, session_id: str, current_password: str, new_pass
     db.session.commit()
 
 
-def request_password_reset(email: str, now: datetime | None = None) -> None:
-    """Mail a reset link to `email` if it names an active account; silent either way."""
+def request_password_reset(email: str) -> None:
+    """Ask for a reset link to `email`, sent if it names an active account; silent either way."""
     if not current_app.config["PASSWORD_RESET_ENABLED"]:
         raise FeatureDisabled()
-    user = users.find_user(email)
-    if user is not None and user.is_active:
-        _mail_token(user, PURPOSE_RESET, now)
+    outbox.enqueue(MAIL_RESET, email)
+    db.session.commit()
 
 
 def reset_password(token: str, new_password: str, now: datetime | None = None) -> None:
@@ -56,11 +62,10 @@ def reset_password(token: str, new_password: str, now: datetime | None = None) -
     db.session.commit()
 
 
-def request_verification(email: str, now: datetime | None = None) -> None:
-    """Mail a verification link to `email` if it names an active, unverified account."""
-    user = users.find_user(email)
-    if user is not None and user.is_active and user.email_verified_at is None:
-        _mail_token(user, PURPOSE_VERIFY, now)
+def request_verification(email: str) -> None:
+    """Ask for a verification link to `email`, sent if it names an active, unverified account."""
+    outbox.enqueue(MAIL_VERIFY, email)
+    db.session.commit()
 
 
 def verify_email(token: str, now: datetime | None = None) -> None:
@@ -71,25 +76,39 @@ def verify_email(token: str, now: datetime | None = None) -> None:
     db.session.commit()
 
 
-def send_verification(user: User, now: datetime | None = None) -> None:
-    """Mail a verification link to a newly registered `user`."""
-    _mail_token(user, PURPOSE_VERIFY, now)
+def queue_verification(email: str) -> None:
+    """Ask for the verification link of an account being registered (committed with it)."""
+    outbox.enqueue(MAIL_VERIFY, email)
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def _mail_token(user: User, purpose: str, now: datetime | None) -> None:
-    """Store a new token for `user`, replacing older ones of `purpose`, and queue its mail.
+@outbox.composer(MAIL_RESET)
+def reset_mail(email: str, now: datetime) -> EmailMessage | None:
+    """The reset mail with a new token, if `email` names an active account (at delivery)."""
+    user = users.find_user(email)
+    if not current_app.config["PASSWORD_RESET_ENABLED"] or user is None or not user.is_active:
+        return None
+    lifetime = current_app.config["PASSWORD_RESET_TOKEN_EXPIRES"]
+    return mails.password_reset(user, _issue_token(user, PURPOSE_RESET, now), lifetime)
 
-    Only known accounts get here, so the database work differs from an unknown address's:
-    the answer's timing can tell them apart (see the README, "E-mail").
-    """
+
+@outbox.composer(MAIL_VERIFY)
+def verification_mail(email: str, now: datetime) -> EmailMessage | None:
+    """The verification mail with a new token, if `email` names an active, unverified account."""
+    user = users.find_user(email)
+    if user is None or not user.is_active or user.email_verified_at is not None:
+        return None
+    lifetime = current_app.config["EMAIL_VERIFICATION_TOKEN_EXPIRES"]
+    return mails.email_verification(user, _issue_token(user, PURPOSE_VERIFY, now), lifetime)
+
+
+def _issue_token(user: User, purpose: str, now: datetime) -> str:
+    """Store a new token for `user`, replacing older ones of `purpose`; committed by the sender."""
     token = secrets.token_urlsafe(32)
-    now = now or utcnow()
     name = "PASSWORD_RESET" if purpose == PURPOSE_RESET else "EMAIL_VERIFICATION"
-    lifetime = current_app.config[f"{name}_TOKEN_EXPIRES"]
     repository.delete_account_tokens(user.id, purpose)
     repository.add(
         AccountToken(
@@ -97,12 +116,10 @@ def _mail_token(user: User, purpose: str, now: datetime | None) -> None:
             purpose=purpose,
             token_hash=hash_token(token),
             created_at=now,
-            expires_at=now + lifetime,
+            expires_at=now + current_app.config[f"{name}_TOKEN_EXPIRES"],
         )
     )
-    db.session.commit()
-    compose = mails.password_reset if purpose == PURPOSE_RESET else mails.email_verification
-    mailer.send(compose(user, token, lifetime))
+    return token
 
 
 def _redeem(token: str, purpose: str, now: datetime) -> User:

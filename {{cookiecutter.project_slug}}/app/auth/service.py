@@ -12,8 +12,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth import account, repository
 from app.auth.models import AuthSession, RefreshToken
 from app.core.database import utcnow
-from app.errors import EmailNotVerified, InvalidCredentials, RefreshTokenReused
+from app.errors import (
+    EmailAlreadyRegistered,
+    EmailNotVerified,
+    InvalidCredentials,
+    RefreshTokenReused,
+)
 from app.extensions import db
+from app.mail import service as outbox
 from app.users import service as users
 from app.users.models import ROLE_ADMIN, ROLE_USER, User
 
@@ -27,12 +33,16 @@ class TokenPair:
 def register_user(email: str, name: str, password: str, age: int | None = None) -> User:
     """Register a new account; self-registration always gets the `user` role.
 
-    With REQUIRE_EMAIL_VERIFICATION on, the account is sent its verification link.
+    With REQUIRE_EMAIL_VERIFICATION on, the account is sent its verification link: the mail is
+    committed with the account, or dropped with it.
     """
-    user = users.create_user(email, name, password, age, role=ROLE_USER)
     if current_app.config["REQUIRE_EMAIL_VERIFICATION"]:
-        account.send_verification(user)
-    return user
+        account.queue_verification(email)
+    try:
+        return users.create_user(email, name, password, age, role=ROLE_USER)
+    except EmailAlreadyRegistered:
+        db.session.rollback()
+        raise
 
 
 def login(email: str, password: str) -> tuple[User, TokenPair]:
@@ -123,6 +133,9 @@ def _end_sessions(user_id: int) -> None:
 @users.user_deleting.connect
 def _forget_user(user_id: int) -> None:
     repository.delete_user_data(user_id)
+    user = users.get_user(user_id)
+    if user is not None:
+        outbox.forget(user.email)
 
 
 def _issue_tokens(user_id: int, session_id: str) -> TokenPair:

@@ -1,0 +1,93 @@
+"""Queries on the outbox. Nothing here commits."""
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
+
+from app.extensions import db
+from app.mail.models import FAILED, PENDING, SENT, OutboxMail
+
+
+def add(mail: OutboxMail) -> None:
+    db.session.add(mail)
+
+
+def get(mail_id: int) -> OutboxMail | None:
+    return db.session.get(OutboxMail, mail_id)
+
+
+def delete_mail(mail: OutboxMail) -> None:
+    db.session.delete(mail)
+
+
+def _rowcount(statement: Any) -> int:
+    # A DELETE or UPDATE returns a CursorResult, which alone has rowcount.
+    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
+    return and_(
+        OutboxMail.status == PENDING,
+        or_(OutboxMail.next_attempt_at.is_(None), OutboxMail.next_attempt_at <= now),
+        or_(OutboxMail.leased_until.is_(None), OutboxMail.leased_until <= now),
+    )
+
+
+def claim_next(now: datetime, lease_until: datetime) -> int | None:
+    """Lease the oldest due mail to this sender until `lease_until`; its id, or None.
+
+    PostgreSQL and MySQL/MariaDB: SELECT ... FOR UPDATE SKIP LOCKED hands concurrent senders
+    different rows without waiting on each other. SQLite has no row locks (SQLAlchemy leaves the
+    clause out) but runs one write at a time, so the conditional UPDATE below is the claim: of
+    two senders that picked the same row, one updates it and the other updates nothing.
+    """
+    while True:
+        candidate = db.session.scalar(
+            select(OutboxMail.id)
+            .where(_due(now))
+            .order_by(OutboxMail.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if candidate is None:
+            return None
+        claimed = _rowcount(
+            update(OutboxMail)
+            .where(OutboxMail.id == candidate, _due(now))
+            .values(leased_until=lease_until, attempts=OutboxMail.attempts + 1)
+        )
+        if claimed == 1:
+            return candidate
+        # Another sender took it between our read and our write: the next one, then.
+
+
+def counts() -> tuple[int, int, datetime | None]:
+    """How many mails are pending and failed, and when the oldest pending one was asked for."""
+    rows = db.session.execute(
+        select(OutboxMail.status, func.count(), func.min(OutboxMail.created_at))
+        .where(OutboxMail.status.in_((PENDING, FAILED)))
+        .group_by(OutboxMail.status)
+    ).all()
+    found = {status: (count, oldest) for status, count, oldest in rows}
+    pending, oldest = found.get(PENDING, (0, None))
+    return pending, found.get(FAILED, (0, None))[0], oldest
+
+
+def requeue_failed() -> int:
+    """Give every failed mail a new set of attempts, due now; how many."""
+    return _rowcount(
+        update(OutboxMail)
+        .where(OutboxMail.status == FAILED)
+        .values(status=PENDING, attempts=0, next_attempt_at=None, leased_until=None)
+    )
+
+
+def delete_sent_before(cutoff: datetime) -> int:
+    return _rowcount(
+        delete(OutboxMail).where(OutboxMail.status == SENT, OutboxMail.sent_at < cutoff)
+    )
+
+
+def delete_for(recipient: str) -> None:
+    db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == recipient))

@@ -1,0 +1,169 @@
+"""The outbox's use cases: ask for a mail, deliver what is due, watch, retry and purge.
+
+A mail is asked for by adding a row in the asking use case's own transaction, so it exists if
+and only if that use case committed. A sender (app/mail/sender.py) then delivers due rows one at
+a time: it leases a row, lets the kind's composer write the message, sends it over SMTP and marks
+the row sent. A failure is tried again after MAIL_RETRY_SECONDS, doubling each time up to an
+hour, until MAIL_MAX_ATTEMPTS; then the row is failed, with the server's answer. A sender that
+dies mid-send leaves a lease that runs out after MAIL_LEASE_SECONDS, and the row is sent again:
+delivery is at least once, and exactly once unless a process dies between the server's "250"
+and the commit that records it.
+"""
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from smtplib import SMTPException
+
+from flask import current_app
+
+from app.core import mail as smtp
+from app.core.database import utcnow
+from app.extensions import db
+from app.mail import repository
+from app.mail.metrics import FAILED_MAILS, OLDEST_PENDING, PENDING_MAILS, SEND_DURATION
+from app.mail.models import ERROR_LENGTH, FAILED, SENT, OutboxMail
+
+logger = logging.getLogger(__name__)
+
+# Writes the mail of a kind for an address at delivery time, or None: nothing to send.
+Composer = Callable[[str, datetime], EmailMessage | None]
+COMPOSERS: dict[str, Composer] = {}
+MAX_RETRY_DELAY = timedelta(hours=1)
+# Set on the session by `enqueue`, read after its commit to wake this process's sender.
+ENQUEUED = "mail_enqueued"
+
+
+@dataclass(frozen=True)
+class OutboxStatus:
+    pending: int
+    failed: int
+    oldest_pending_age: timedelta | None
+
+
+def composer(kind: str) -> Callable[[Composer], Composer]:
+    """Register the function that writes mails of `kind` (the feature that asks for them)."""
+
+    def register(compose: Composer) -> Composer:
+        COMPOSERS[kind] = compose
+        return compose
+
+    return register
+
+
+def enqueue(kind: str, recipient: str, now: datetime | None = None) -> None:
+    """Ask for a mail of `kind` to `recipient`; committed (or not) by the caller's use case."""
+    repository.add(OutboxMail(kind=kind, recipient=recipient, created_at=now or utcnow()))
+    db.session.info[ENQUEUED] = True
+
+
+def deliver_due(now: Callable[[], datetime] = utcnow, stop: Callable[[], bool] = bool) -> int:
+    """Deliver mails until none is due (or `stop()` says so); how many were handled."""
+    handled = 0
+    while not stop() and deliver_next(now()):
+        handled += 1
+    return handled
+
+
+def deliver_next(now: datetime | None = None) -> bool:
+    """Claim one due mail and try to deliver it; False when none is due."""
+    now = now or utcnow()
+    config = current_app.config
+    mail_id = repository.claim_next(now, now + timedelta(seconds=config["MAIL_LEASE_SECONDS"]))
+    db.session.commit()
+    mail = repository.get(mail_id) if mail_id is not None else None
+    if mail is None:
+        return False
+    try:
+        message = _compose(mail, now)
+        if message is None:
+            # Nobody to write to (no such account, say): keep no trace of the address.
+            repository.delete_mail(mail)
+            db.session.commit()
+            return True
+        # What the message refers to (a token's hash) is stored before the message leaves.
+        db.session.commit()
+        _send(message)
+    except (SMTPException, OSError) as exc:
+        db.session.rollback()
+        _record_failure(mail, f"{type(exc).__name__}: {exc}", now)
+    except Exception as exc:
+        # Not the server's answer: the details may hold anything, the log has the traceback.
+        logger.exception("mail %s (%s) not composed", mail.id, mail.kind)
+        db.session.rollback()
+        _record_failure(mail, type(exc).__name__, now)
+    else:
+        mail.status, mail.sent_at, mail.leased_until = SENT, now, None
+        db.session.commit()
+    return True
+
+
+def status(now: datetime | None = None) -> OutboxStatus:
+    """How many mails wait and failed, and how long the oldest waiting one has waited."""
+    pending, failed, oldest = repository.counts()
+    age = (now or utcnow()) - oldest if oldest is not None else None
+    return OutboxStatus(pending=pending, failed=failed, oldest_pending_age=age)
+
+
+def refresh_metrics() -> OutboxStatus:
+    """Set the outbox gauges from the database; the status they show."""
+    current = status()
+    PENDING_MAILS.set(current.pending)
+    FAILED_MAILS.set(current.failed)
+    age = current.oldest_pending_age
+    OLDEST_PENDING.set(age.total_seconds() if age is not None else 0)
+    return current
+
+
+def retry_failed() -> int:
+    """Send every failed mail again, with a new set of attempts; how many."""
+    count = repository.requeue_failed()
+    db.session.commit()
+    return count
+
+
+def purge_sent(older_than: timedelta, now: datetime | None = None) -> int:
+    """Delete the mails sent more than `older_than` ago; how many."""
+    count = repository.delete_sent_before((now or utcnow()) - older_than)
+    db.session.commit()
+    return count
+
+
+def forget(recipient: str) -> None:
+    """Delete every mail to `recipient` (its account is going); committed by the caller."""
+    repository.delete_for(recipient)
+
+
+def _compose(mail: OutboxMail, now: datetime) -> EmailMessage | None:
+    compose = COMPOSERS.get(mail.kind)
+    if compose is None:
+        raise LookupError(f"no composer for mail kind {mail.kind!r}")
+    return compose(mail.recipient, now)
+
+
+def _send(message: EmailMessage) -> None:
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        smtp.send(smtp.SmtpSettings.from_config(current_app.config), message)
+        outcome = "sent"
+    finally:
+        SEND_DURATION.labels(outcome).observe(time.perf_counter() - started)
+
+
+def _record_failure(mail: OutboxMail, error: str, now: datetime) -> None:
+    """Schedule the next attempt after a growing delay, or fail the mail after the last one."""
+    config = current_app.config
+    mail.last_error = error[:ERROR_LENGTH]
+    mail.leased_until = None
+    if mail.attempts >= config["MAIL_MAX_ATTEMPTS"]:
+        mail.status = FAILED
+        logger.error("mail %s (%s) failed after %d attempts", mail.id, mail.kind, mail.attempts)
+    else:
+        delay = timedelta(seconds=config["MAIL_RETRY_SECONDS"] * 2 ** (mail.attempts - 1))
+        mail.next_attempt_at = now + min(delay, MAX_RETRY_DELAY)
+        logger.warning("mail %s (%s) not sent, attempt %d", mail.id, mail.kind, mail.attempts)
+    db.session.commit()
