@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, docs, health
+from app.audit.routes import bp as audit_bp
 from app.auth.routes import bp as auth_bp
 from app.auth.tokens import register_token_callbacks
 from app.config import Config, config_for
@@ -52,7 +53,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     )
     init_security_headers(app, talisman)
     api = Api(app)
-    for blueprint in (health.bp, auth_bp, users_bp):
+    for blueprint in (health.bp, auth_bp, users_bp, audit_bp):
         api.register_blueprint(blueprint)
     docs.register_docs(app)
 

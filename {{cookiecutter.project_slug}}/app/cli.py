@@ -1,4 +1,5 @@
-"""`flask users ...`, `flask db create`, `flask sessions purge` and `flask seed-demo` commands."""
+"""`flask users ...`, `flask db create`, `flask sessions purge` and `flask seed-demo` commands,
+and the audit log's `flask audit ...` (app/audit/cli.py)."""
 
 import click
 from flask import Flask, current_app
@@ -7,6 +8,7 @@ from flask_migrate.cli import db as db_cli
 from marshmallow import ValidationError
 from sqlalchemy.engine import make_url
 
+from app.audit.cli import audit_cli
 from app.auth import service as auth_service
 from app.core.database import DatabaseNotCreated, create_database
 from app.errors import EmailAlreadyRegistered
@@ -97,5 +99,5 @@ def _describe(messages: object) -> str:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, sessions_cli, seed_demo):
+    for command in (users_cli, sessions_cli, audit_cli, seed_demo):
         app.cli.add_command(command)

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import current_app
 
+from app.audit import service as audit
 from app.auth import mails, repository
 from app.auth.models import AccountToken
 from app.core.database import utcnow
@@ -31,6 +32,7 @@ def change_password(user: User, session_id: str, current_password: str, new_pass
     user.set_password(new_password, current_app.config["PASSWORD_HASH_METHOD"])
     repository.revoke_sessions(user_id=user.id, keep=session_id)
     repository.delete_account_tokens(user.id, PURPOSE_RESET)
+    audit.record(audit.Action.PASSWORD_CHANGED, actor_id=user.id, target=user.id)
     db.session.commit()
 
 
@@ -40,6 +42,8 @@ def request_password_reset(email: str, now: datetime | None = None) -> None:
         raise FeatureDisabled()
     user = users.find_user(email)
     if user is not None and user.is_active:
+        # Committed with the new token, in _mail_token.
+        audit.record(audit.Action.PASSWORD_RESET_REQUESTED, target=user.id)
         _mail_token(user, PURPOSE_RESET, now)
 
 
@@ -53,6 +57,7 @@ def reset_password(token: str, new_password: str, now: datetime | None = None) -
     # The link reached the owner's mailbox: that proves the address too.
     user.email_verified_at = user.email_verified_at or now
     repository.revoke_sessions(user_id=user.id)
+    audit.record(audit.Action.PASSWORD_RESET_COMPLETED, actor_id=user.id, target=user.id)
     db.session.commit()
 
 
@@ -68,6 +73,7 @@ def verify_email(token: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     user = _redeem(token, PURPOSE_VERIFY, now)
     user.email_verified_at = user.email_verified_at or now
+    audit.record(audit.Action.EMAIL_VERIFIED, actor_id=user.id, target=user.id)
     db.session.commit()
 
 
