@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from flask import g, request
 from flask_jwt_extended import current_user
+from marshmallow import RAISE
 
 from app.audit import service
 from app.audit.context import NOWHERE, Origin, set_origin
@@ -45,7 +46,8 @@ def forget_origin(_error: BaseException | None) -> None:
 @bp.get("/audit-events")
 @bp.limit("audit_events")
 @bp.admin_required
-@bp.arguments(AuditFilterSchema, location="query")
+# A misspelt filter is a 400, not a quietly wider answer (webargs ignores unknown query keys).
+@bp.arguments(AuditFilterSchema, location="query", unknown=RAISE)
 @bp.response(HTTPStatus.OK, AuditEventSchema(many=True), headers=PAGE_HEADERS)
 def list_events(args: dict[str, Any]) -> Page:
     """List the audit log, newest first (admins only).
@@ -59,7 +61,7 @@ def list_events(args: dict[str, Any]) -> Page:
 @bp.get("/users/me/audit-events")
 @bp.limit("my_audit_events")
 @bp.login_required
-@bp.arguments(PageArgsSchema, location="query")
+@bp.arguments(PageArgsSchema, location="query", unknown=RAISE)
 @bp.response(HTTPStatus.OK, AuditEventSchema(many=True), headers=PAGE_HEADERS)
 def list_own_events(args: dict[str, Any]) -> Page:
     """List your account's security history, newest first.
