@@ -171,6 +171,7 @@ def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storag
         name: shlex.split(server),
         f"{name}-migrate": ["flask", "db", "upgrade"],
         f"{name}-purge-sessions": ["flask", "sessions", "purge"],
+        f"{name}-purge-audit": ["flask", "audit", "purge"],
     }
     for resource in resources.values():
         for container in containers(resource):

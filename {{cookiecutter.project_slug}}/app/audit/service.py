@@ -204,11 +204,12 @@ def _paginate(events: list[Event], limit: int) -> EventPage:
     if len(events) <= limit:
         return EventPage(items=events, next_cursor=None)
     page = events[:limit]
-    return EventPage(items=page, next_cursor=_encode(page[-1].id))
+    return EventPage(items=page, next_cursor=encode_cursor(page[-1].id))
 
 
-def _encode(event_id: int) -> str:
-    # Opaque to clients, so the paging key can change without breaking them.
+def encode_cursor(event_id: int) -> str:
+    """The cursor of the page after event `event_id`: opaque to clients, so the paging key can
+    change without breaking them."""
     return base64.urlsafe_b64encode(f"e:{event_id}".encode()).decode().rstrip("=")
 
 
