@@ -27,27 +27,25 @@ EXPECTED_FILES = [
     "scripts/stop.sh",
     "app/__init__.py",
     "app/extensions.py",
-    "app/core/config.py",
+    "app/config.py",
+    "app/errors.py",
+    "app/core/api.py",
+    "app/core/database.py",
+    "app/core/fields.py",
     "app/core/logging.py",
     "app/core/metrics.py",
-    "app/database/schema.py",
-    "app/errors/handlers.py",
-    "app/api/v1/auth/route.py",
-    "app/api/v1/users/route.py",
     *[
-        f"app/modules/{m}/{f}.py"
-        for m in ("auth", "users")
-        for f in ("model", "service", "repository", "controller")
+        f"app/{package}/{module}.py"
+        for package in ("auth", "users", "audit")
+        for module in ("models", "service", "repository", "routes", "schemas")
     ],
-    "app/utils/auth.py",
-    "app/utils/sanitizer.py",
+    "app/auth/tokens.py",
+    "app/audit/cli.py",
     "migrations/env.py",
     "migrations/versions/0001_initial.py",
-    *[f"app/audit/{f}.py" for f in ("models", "repository", "service", "schemas", "routes", "cli")],
     "migrations/versions/0003_audit_events.py",
     "tests/conftest.py",
     "tests/services/test_auth_service.py",
-    "tests/controllers/test_auth_controller.py",
     "tests/routes/test_auth_routes.py",
 ]
 RUFF = (

@@ -90,6 +90,7 @@ def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, stor
     assert sorted(kind for kind, _ in resources) == [
         "ConfigMap",
         "CronJob",
+        "CronJob",
         "Deployment",
         "HorizontalPodAutoscaler",
         "Job",
