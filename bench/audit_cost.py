@@ -169,7 +169,9 @@ def bench_login(
         if before:
             old = scratch / "template-before"
             git = ["git", "-C", str(ROOT), "worktree"]
-            subprocess.run([*git, "add", "--detach", str(old), before], check=True)
+            subprocess.run(
+                [*git, "add", "--detach", str(old), before], check=True, capture_output=True
+            )
             stack.callback(subprocess.run, [*git, "remove", "--force", str(old)], check=False)
             templates["before"] = old
         targets = {
