@@ -30,15 +30,20 @@ EXPECTED_FILES = [
     "app/config.py",
     "app/errors.py",
     "app/core/api.py",
+    "app/core/database.py",
+    "app/core/fields.py",
     "app/core/logging.py",
     "app/core/metrics.py",
     *[
-        f"app/{module}/{layer}.py"
-        for module in ("auth", "users")
-        for layer in ("models", "schemas", "service", "repository", "routes")
+        f"app/{package}/{module}.py"
+        for package in ("auth", "users", "audit")
+        for module in ("models", "service", "repository", "routes", "schemas")
     ],
+    "app/auth/tokens.py",
+    "app/audit/cli.py",
     "migrations/env.py",
     "migrations/versions/0001_initial.py",
+    "migrations/versions/0003_audit_events.py",
     "tests/conftest.py",
     "tests/services/test_auth_service.py",
     "tests/helpers.py",
@@ -107,6 +112,7 @@ KUBERNETES_FILES = [
         "base/pdb.yaml",
         "base/migrate-job.yaml",
         "base/purge-sessions-cronjob.yaml",
+        "base/purge-audit-cronjob.yaml",
         "base/secret.example",
         "overlays/production/kustomization.yaml",
         "overlays/production/deployment.yaml",

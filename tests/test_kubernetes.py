@@ -83,6 +83,7 @@ def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, stor
     assert sorted(kind for kind, _ in resources) == [
         "ConfigMap",
         "CronJob",
+        "CronJob",
         "Deployment",
         "Deployment",
         "HorizontalPodAutoscaler",
@@ -183,6 +184,7 @@ def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storag
         f"{name}-migrate": ["flask", "db", "upgrade"],
         f"{name}-mail-worker": ["flask", "mail", "worker"],
         f"{name}-purge-sessions": ["flask", "sessions", "purge"],
+        f"{name}-purge-audit": ["flask", "audit", "purge"],
     }
     for resource in resources.values():
         for container in containers(resource):

@@ -6,6 +6,7 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import cli, docs, health
+from app.audit.routes import bp as audit_bp
 from app.auth.routes import bp as auth_bp
 from app.auth.tokens import register_token_callbacks
 from app.config import Config, config_for
@@ -57,6 +58,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     api.register_blueprint(health.bp)
     api.register_blueprint(auth_bp)
     api.register_blueprint(users_bp)
+    api.register_blueprint(audit_bp)
     docs.register_docs(app)
 
     register_token_callbacks(jwt)

@@ -1,4 +1,4 @@
-"""The `flask users`, `db create`, `sessions purge`, `seed-demo` and `mail` commands."""
+"""The `flask users`, `db create`, `sessions purge`, `seed-demo`, `mail` and `audit` commands."""
 
 import click
 from flask import Flask, current_app
@@ -7,6 +7,7 @@ from flask_migrate.cli import db as db_cli
 from marshmallow import ValidationError
 from sqlalchemy.engine import make_url
 
+from app.audit.cli import audit_cli
 from app.auth import service as auth_service
 from app.core.database import DatabaseNotCreated, create_database
 from app.errors import EmailAlreadyRegistered
@@ -98,5 +99,5 @@ def _describe(messages: object) -> str:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, sessions_cli, seed_demo, mail_cli):
+    for command in (users_cli, sessions_cli, audit_cli, seed_demo, mail_cli):
         app.cli.add_command(command)

@@ -33,6 +33,8 @@ RATE_LIMITS = {
     "account_mail": "5 per hour",
     "account_mail_address": "3 per hour",
     "account_confirm": "10 per hour",
+    "audit_events": "30 per minute",
+    "my_audit_events": "30 per minute",
 }
 MIN_SECRET_BYTES = 32
 MAIL_SENDERS = ("inline", "worker")
@@ -166,6 +168,8 @@ class Config:
         self.EMAIL_VERIFICATION_TOKEN_EXPIRES = timedelta(
             hours=env_int("EMAIL_VERIFICATION_TOKEN_HOURS", 48)
         )
+        # What `flask audit purge` keeps when not told otherwise (README "Audit log").
+        self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
 
     @property
     def PASSWORD_HASH_METHOD(self) -> str:  # noqa: N802 - Flask reads upper-case names
@@ -225,6 +229,8 @@ class Config:
             raise ConfigurationError("PASSWORD_RESET_TOKEN_MINUTES must be positive")
         if timedelta(0) >= self.EMAIL_VERIFICATION_TOKEN_EXPIRES:
             raise ConfigurationError("EMAIL_VERIFICATION_TOKEN_HOURS must be positive")
+        if self.AUDIT_RETENTION_DAYS < 1:
+            raise ConfigurationError("AUDIT_RETENTION_DAYS must be positive")
         for origin in self.CORS_ORIGINS:
             if origin in ("*", "null") or any(ch in origin for ch in REGEX_CHARS):
                 raise ConfigurationError(

@@ -95,6 +95,11 @@ class FeatureDisabled(DomainError):
     message = "Not Found"
 
 
+class InvalidCursor(DomainError):
+    status = HTTPStatus.BAD_REQUEST
+    message = "Invalid cursor: pass on the one from the previous page's Link header"
+
+
 class ErrorSchema(Schema):
     """Every error the API answers with (the OpenAPI document's error responses)."""
 

@@ -15,6 +15,7 @@ from email.message import EmailMessage
 
 from flask import current_app
 
+from app.audit import service as audit
 from app.auth import mails, repository
 from app.auth.models import AccountToken
 from app.core.database import utcnow
@@ -38,6 +39,7 @@ def change_password(user: User, session_id: str, current_password: str, new_pass
     user.set_password(new_password, current_app.config["PASSWORD_HASH_METHOD"])
     repository.revoke_sessions(user_id=user.id, keep=session_id)
     repository.delete_account_tokens(user.id, PURPOSE_RESET)
+    audit.record(audit.Action.PASSWORD_CHANGED, actor_id=user.id, target=user.id)
     db.session.commit()
 
 
@@ -59,6 +61,7 @@ def reset_password(token: str, new_password: str, now: datetime | None = None) -
     # The link reached the owner's mailbox: that proves the address too.
     user.email_verified_at = user.email_verified_at or now
     repository.revoke_sessions(user_id=user.id)
+    audit.record(audit.Action.PASSWORD_RESET_COMPLETED, actor_id=user.id, target=user.id)
     db.session.commit()
 
 
@@ -73,6 +76,7 @@ def verify_email(token: str, now: datetime | None = None) -> None:
     now = now or utcnow()
     user = _redeem(token, PURPOSE_VERIFY, now)
     user.email_verified_at = user.email_verified_at or now
+    audit.record(audit.Action.EMAIL_VERIFIED, actor_id=user.id, target=user.id)
     db.session.commit()
 
 
@@ -92,6 +96,9 @@ def reset_mail(email: str, now: datetime) -> EmailMessage | None:
     if not current_app.config["PASSWORD_RESET_ENABLED"] or user is None or not user.is_active:
         return None
     lifetime = current_app.config["PASSWORD_RESET_TOKEN_EXPIRES"]
+    # Recorded here, when the link is issued, not with the request: the request does the same
+    # work for every address (no event for unknown ones), and the event commits with the token.
+    audit.record(audit.Action.PASSWORD_RESET_REQUESTED, target=user.id)
     return mails.password_reset(user, _issue_token(user, PURPOSE_RESET, now), lifetime)
 
 

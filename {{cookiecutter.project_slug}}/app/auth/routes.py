@@ -154,7 +154,7 @@ def refresh() -> dict[str, str]:
 @bp.response(HTTPStatus.OK, MessageSchema)
 def logout() -> dict[str, str]:
     """Log out: revoke the session and clear the refresh cookie."""
-    service.logout(get_jwt()["sid"])
+    service.logout(current_user.id, get_jwt()["sid"])
     after_this_request(unset_cookies)
     return {"message": "Logged out successfully"}
 

@@ -9,6 +9,7 @@ from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from app.audit import service as audit
 from app.auth import account, repository
 from app.auth.models import AuthSession, RefreshToken
 from app.core.database import utcnow
@@ -39,23 +40,34 @@ def register_user(email: str, name: str, password: str, age: int | None = None) 
     if current_app.config["REQUIRE_EMAIL_VERIFICATION"]:
         account.queue_verification(email)
     try:
-        return users.create_user(email, name, password, age, role=ROLE_USER)
+        user = users.add_user(email, name, password, age, role=ROLE_USER)
     except EmailAlreadyRegistered:
         db.session.rollback()
         raise
+    audit.record(audit.Action.REGISTERED, actor_id=user.id, target=user.id)
+    db.session.commit()
+    return user
 
 
 def login(email: str, password: str) -> tuple[User, TokenPair]:
-    """Check the credentials and open a session; unknown e-mail and wrong password look alike."""
+    """Check the credentials and open a session; unknown e-mail and wrong password look alike.
+
+    A failure is recorded and committed before the error: the attempt is a fact. An unknown
+    address is recorded without it (it may be a password typed in the wrong field).
+    """
     user = users.find_user(email)
     if user is None or user.password_hash is None or not user.is_active:
         # Spend the same hashing time as a real check so timing does not reveal the account.
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
+        reason = None if user is None else "inactive" if not user.is_active else "no_password"
+        _login_failed(user, reason)
         raise InvalidCredentials()
     if not user.check_password(password):
+        _login_failed(user, "wrong_password")
         raise InvalidCredentials()
     # Only after the password: an unverified account must not be found by guessing addresses.
     if current_app.config["REQUIRE_EMAIL_VERIFICATION"] and user.email_verified_at is None:
+        _login_failed(user, "email_not_verified")
         raise EmailNotVerified()
 
     now = utcnow()
@@ -67,8 +79,17 @@ def login(email: str, password: str) -> tuple[User, TokenPair]:
     )
     repository.add(session)
     tokens = _issue_tokens(user.id, session.id)
+    audit.record(audit.Action.LOGIN_SUCCEEDED, actor_id=user.id, target=user.id)
     db.session.commit()
     return user, tokens
+
+
+def _login_failed(user: User | None, reason: str | None) -> None:
+    if user is None:
+        audit.record(audit.Action.LOGIN_FAILED)
+    else:
+        audit.record(audit.Action.LOGIN_FAILED, target=user.id, details={"reason": reason})
+    db.session.commit()
 
 
 def user_of_session(session_id: str, user_id: int) -> User | None:
@@ -84,6 +105,12 @@ def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
     """
     if not repository.claim_refresh_token(jti):
         repository.revoke_sessions(session_id=session_id)
+        audit.record(
+            audit.Action.REFRESH_TOKEN_REUSED,
+            actor_id=user_id,
+            target=user_id,
+            details={"session_revoked": True},
+        )
         db.session.commit()
         raise RefreshTokenReused()
     tokens = _issue_tokens(user_id, session_id)
@@ -91,9 +118,10 @@ def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
     return tokens
 
 
-def logout(session_id: str) -> None:
+def logout(user_id: int, session_id: str) -> None:
     """Revoke the session: its access and refresh tokens stop working at once."""
     repository.revoke_sessions(session_id=session_id)
+    audit.record(audit.Action.LOGOUT, actor_id=user_id, target=user_id)
     db.session.commit()
 
 
@@ -106,13 +134,19 @@ def make_admin(email: str, name: str, password: str | None) -> tuple[User, bool]
     user = users.find_user(email)
     created = user is None
     if user is None:
-        user = users.create_user(email, name, password, role=ROLE_ADMIN)
+        user = users.add_user(email, name, password, role=ROLE_ADMIN)
+        audit.record(audit.Action.ADMIN_CREATED, target=user.id, details={"via": "cli"})
     else:
         users.promote(user)
         user.name = name
         if password is not None:
             user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
             repository.revoke_sessions(user_id=user.id)
+        audit.record(
+            audit.Action.ADMIN_PROMOTED,
+            target=user.id,
+            details={"via": "cli", "new_credentials": password is not None},
+        )
     user.email_verified_at = user.email_verified_at or utcnow()
     db.session.commit()
     return user, created

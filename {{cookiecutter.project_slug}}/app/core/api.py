@@ -15,7 +15,8 @@ from typing import Any, TypeVar
 
 import flask_smorest
 from apispec import BasePlugin
-from flask import Flask, current_app
+from blinker import Namespace
+from flask import Flask, current_app, request
 from flask_jwt_extended import current_user, jwt_required
 from webargs.flaskparser import FlaskParser
 
@@ -28,6 +29,11 @@ F = TypeVar("F", bound=Callable[..., Any])
 BEARER = {"bearerAuth": []}
 REFRESH_COOKIE = {"refreshCookie": [], "csrfHeader": []}
 RETRY_AFTER = {"description": "Seconds until the limit resets.", "schema": {"type": "integer"}}
+
+signals = Namespace()
+# Sent with the user's id (and the endpoint and method) when an admin route refuses a signed-in
+# user, before the 403; the audit log subscribes (shared code imports no feature package).
+access_denied = signals.signal("access-denied")
 
 
 class Parser(FlaskParser):
@@ -127,6 +133,9 @@ class Blueprint(flask_smorest.Blueprint):
         @wraps(view)
         def check_role(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_admin:
+                access_denied.send(
+                    current_user.id, endpoint=request.endpoint, method=request.method
+                )
                 raise PermissionDenied()
             return view(*args, **kwargs)
 

@@ -64,7 +64,7 @@ def create_user(data: dict[str, Any]) -> User:
 
     Without a password the account exists but cannot log in.
     """
-    return service.create_user(**data)
+    return service.create_user(**data, actor=current_user)
 
 
 @bp.get("/me")

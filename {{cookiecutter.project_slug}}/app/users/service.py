@@ -12,6 +12,7 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
+from app.audit import service as audit
 from app.errors import (
     EmailAlreadyRegistered,
     LastAdmin,
@@ -44,14 +45,17 @@ class UserPage:
         return self.page * self.per_page < self.total
 
 
-def create_user(
+def add_user(
     email: str,
     name: str,
     password: str | None = None,
     age: int | None = None,
     role: str = ROLE_USER,
 ) -> User:
-    """Create a user with `role`; a duplicate e-mail (in any letter case) is refused."""
+    """Add a user with `role`, its id assigned, for the caller's use case to record and commit.
+
+    A duplicate e-mail (in any letter case) is refused.
+    """
     if repository.get_by_email(email) is not None:
         raise EmailAlreadyRegistered()
     user = User(email=email, name=name, age=age, role=repository.get_role(role))
@@ -59,11 +63,31 @@ def create_user(
         user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
     repository.add(user)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         # Another request registered the same e-mail between our check and our insert.
         db.session.rollback()
         raise EmailAlreadyRegistered() from None
+    return user
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str | None = None,
+    age: int | None = None,
+    role: str = ROLE_USER,
+    actor: User | None = None,
+) -> User:
+    """Create a user with `role` on behalf of admin `actor` (None: the command line)."""
+    user = add_user(email, name, password, age, role)
+    audit.record(
+        audit.Action.USER_CREATED,
+        actor_id=actor.id if actor else None,
+        target=user.id,
+        details={"role": role},
+    )
+    db.session.commit()
     return user
 
 
@@ -96,14 +120,29 @@ def list_users(page: int, per_page: int) -> UserPage:
 def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
     """Apply `changes` to user `user_id` as `actor` may; deactivation ends its sessions."""
     user = get_visible_user(actor, user_id)
-    if not actor.is_admin and changes.keys() - SELF_EDITABLE:
+    refused = changes.keys() - SELF_EDITABLE
+    if not actor.is_admin and refused:
+        # An attempt to raise one's own rights is worth a record of its own.
+        audit.record(
+            audit.Action.ACCESS_DENIED,
+            actor_id=actor.id,
+            target=user.id,
+            details={"fields": ",".join(sorted(refused))},
+        )
+        db.session.commit()
         raise PermissionDenied()
     demoted = changes.get("role", ROLE_ADMIN) != ROLE_ADMIN
     deactivated = changes.get("is_active", True) is False
     if user.is_admin and (demoted or deactivated):
         _keep_an_admin(actor, user)
-    if "role" in changes:
-        user.role = repository.get_role(changes.pop("role"))
+    if "role" in changes and changes["role"] != user.role.name:
+        previous = user.role.name
+        user.role = repository.get_role(changes["role"])
+        _record(audit.Action.ROLE_CHANGED, actor, user, {"from": previous, "to": user.role.name})
+    changes.pop("role", None)
+    if "is_active" in changes and changes["is_active"] != user.is_active:
+        action = audit.Action.REACTIVATED if changes["is_active"] else audit.Action.DEACTIVATED
+        _record(action, actor, user)
     for name, value in changes.items():
         setattr(user, name, value)
     if deactivated:
@@ -126,7 +165,15 @@ def delete_user(actor: User, user_id: int) -> None:
         _keep_an_admin(actor, user)
     user_deleting.send(user.id)
     repository.delete(user)
+    # The event outlives the account: it keeps the id, never the address.
+    _record(audit.Action.DELETED, actor, user)
     db.session.commit()
+
+
+def _record(
+    action: audit.Action, actor: User, user: User, details: dict[str, str] | None = None
+) -> None:
+    audit.record(action, actor_id=actor.id, target=user.id, details=details)
 
 
 def _keep_an_admin(actor: User, admin: User) -> None:

@@ -1,8 +1,8 @@
 """The mail outbox: mails asked for in a transaction, delivered by the senders.
 
 Revision ID: 0004
-Revises: 0002
-Create Date: 2026-12-07
+Revises: 0003
+Create Date: 2026-12-03
 """
 
 import sqlalchemy as sa
@@ -16,7 +16,7 @@ MYSQL = {
 }
 
 revision = "0004"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -86,7 +86,7 @@ def test_logout_revokes_the_session(user):
     _, tokens = service.login(user.email, PASSWORD)
     session_id = decode_token(tokens.access)["sid"]
 
-    service.logout(session_id)
+    service.logout(user.id, session_id)
 
     assert service.user_of_session(session_id, user.id) is None
 

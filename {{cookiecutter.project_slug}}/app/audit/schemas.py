@@ -1,0 +1,49 @@
+"""What a reader of the audit log may ask for, and what they get back."""
+
+from datetime import UTC, datetime
+
+from marshmallow import Schema, fields, validate
+
+from app.audit.service import Action
+from app.users.models import MAX_ID
+
+MAX_LIMIT = 100
+USER_ID = validate.Range(min=1, max=MAX_ID)
+# Far enough inside datetime's range that converting any offset to UTC cannot overflow.
+TIME_RANGE = validate.Range(
+    min=datetime(1970, 1, 1, tzinfo=UTC), max=datetime(9000, 1, 1, tzinfo=UTC)
+)
+
+
+class PageArgsSchema(Schema):
+    """?limit= and ?cursor=: the cursor comes from the previous page's Link header."""
+
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(validate=validate.Length(min=1, max=64))
+
+
+class AuditFilterSchema(PageArgsSchema):
+    """GET /audit-events filters; a time without a zone is UTC; `since` <= created_at < `until`."""
+
+    actor_id = fields.Integer(validate=USER_ID, metadata={"description": "Who acted."})
+    target_user_id = fields.Integer(
+        validate=USER_ID, metadata={"description": "The account acted on."}
+    )
+    action = fields.String(validate=validate.OneOf([action.value for action in Action]))
+    since = fields.AwareDateTime(default_timezone=UTC, validate=TIME_RANGE)
+    until = fields.AwareDateTime(default_timezone=UTC, validate=TIME_RANGE)
+
+
+class AuditEventSchema(Schema):
+    id = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    action = fields.String(required=True)
+    actor_id = fields.Integer(
+        allow_none=True, metadata={"description": "None: anonymous, or the command line."}
+    )
+    target_type = fields.String(allow_none=True)
+    target_id = fields.Integer(allow_none=True)
+    ip_address = fields.String(allow_none=True, metadata={"description": "After trusted proxies."})
+    user_agent = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True, metadata={"description": "As in the access log."})
+    details = fields.Dict(keys=fields.String(), required=True)
