@@ -214,6 +214,7 @@ def app_env(database_url: str, storage: str = "memory://", **extra: str) -> dict
         "FLASK_ENV": "production",
         "SECRET_KEY": "s" * 48,
         "JWT_SECRET_KEY": "j" * 48,
+        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": storage,
         "RATELIMIT_DEFAULT": HIGH_LIMIT,

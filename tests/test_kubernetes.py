@@ -152,7 +152,7 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         for line in example.splitlines()
         if "=" in line and not line.startswith("#")
     )
-    expected = {"SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"} | (
+    expected = {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", "DATABASE_URL"} | (
         {"REDIS_URL"} if storage == "redis" else set()
     )
     assert settings == dict.fromkeys(expected, "")

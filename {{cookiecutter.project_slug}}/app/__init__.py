@@ -9,6 +9,7 @@ from app import cli, docs, health
 from app.audit.routes import bp as audit_bp
 from app.auth.routes import bp as auth_bp
 from app.auth.tokens import register_token_callbacks
+from app.auth.twofactor import routes as twofactor
 from app.config import Config, config_for
 from app.core.api import Api
 from app.core.http import ApiFlask
@@ -53,8 +54,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     )
     init_security_headers(app, talisman)
     api = Api(app)
-    for blueprint in (health.bp, auth_bp, users_bp, audit_bp):
+    for blueprint in (health.bp, auth_bp, twofactor.bp, users_bp, audit_bp):
         api.register_blueprint(blueprint)
+    api.admin_check(twofactor.enrolled_if_required)
     docs.register_docs(app)
 
     register_token_callbacks(jwt)

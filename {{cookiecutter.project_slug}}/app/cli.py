@@ -1,5 +1,6 @@
 """`flask users ...`, `flask db create`, `flask sessions purge` and `flask seed-demo` commands,
-and the audit log's `flask audit ...` (app/audit/cli.py)."""
+the audit log's `flask audit ...` (app/audit/cli.py) and `flask two-factor rotate-key`
+(app/auth/twofactor/cli.py)."""
 
 import click
 from flask import Flask, current_app
@@ -10,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from app.audit.cli import audit_cli
 from app.auth import service as auth_service
+from app.auth.twofactor.cli import two_factor_cli
 from app.core.database import DatabaseNotCreated, create_database
 from app.errors import EmailAlreadyRegistered
 from app.users import service
@@ -99,5 +101,5 @@ def _describe(messages: object) -> str:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, sessions_cli, audit_cli, seed_demo):
+    for command in (users_cli, sessions_cli, audit_cli, two_factor_cli, seed_demo):
         app.cli.add_command(command)
