@@ -7,9 +7,9 @@ From the template's root, with PostgreSQL on 127.0.0.1:5432 (PG_ADMIN_URL):
 
 login: renders the template for PostgreSQL (and, with --before, the template at that revision),
 each on a fresh database, and times successful and failed `POST /auth/login` in process with
-Flask's test client. TestingConfig hashes with one iteration, so what is timed is the database
-work, where the audit INSERT lands; rounds alternate between the two renders and each figure is
-the median of the rounds' medians, in ms.
+Flask's test client. By default passwords hash with one iteration, so what is timed is the
+database work, where the audit INSERT lands; --hash-iterations 600000 times production's hashing.
+Rounds alternate between the two renders; each figure is the median of the rounds, in ms.
 pages: fills `audit_events` with --events rows in one INSERT ... SELECT generate_series, then
 times `GET /audit-events` for the first page, the last page (the cursor after which only the
 oldest 50 remain), a page filtered by action, one filtered by actor, and the owner's
@@ -34,7 +34,7 @@ from tests.conftest import fresh_database, project_venv  # noqa: E402 - needs RO
 
 COOKIECUTTER = str(ROOT / ".venv" / "bin" / "cookiecutter")
 
-# Runs in a render with its own interpreter; argv: requests per round, rounds.
+# Runs in a render with its own interpreter; argv: requests per round, hash iterations.
 LOGIN = """
 import json, logging, statistics, sys, time
 from app import create_app
@@ -42,6 +42,7 @@ from app.config import TestingConfig
 from flask_migrate import upgrade
 config = TestingConfig()
 config.RATELIMIT_ENABLED = False
+config.PASSWORD_HASH_ITERATIONS = int(sys.argv[2])
 app = create_app(config)
 logging.getLogger("app").setLevel(logging.WARNING)
 with app.app_context():
@@ -160,13 +161,17 @@ def in_render(project: Path, database_url: str, script: str, *args: object) -> d
     return json.loads(result.stdout.splitlines()[-1])
 
 
-def bench_login(scratch: Path, before: str | None, rounds: int, requests: int) -> dict:
+def bench_login(
+    scratch: Path, before: str | None, rounds: int, requests: int, iterations: int
+) -> dict:
     with ExitStack() as stack:
         templates = {"after": ROOT}
         if before:
             old = scratch / "template-before"
             git = ["git", "-C", str(ROOT), "worktree"]
-            subprocess.run([*git, "add", "--detach", str(old), before], check=True)
+            subprocess.run(
+                [*git, "add", "--detach", str(old), before], check=True, capture_output=True
+            )
             stack.callback(subprocess.run, [*git, "remove", "--force", str(old)], check=False)
             templates["before"] = old
         targets = {
@@ -182,14 +187,14 @@ def bench_login(scratch: Path, before: str | None, rounds: int, requests: int) -
         for index in range(rounds):
             order = list(targets) if index % 2 == 0 else list(reversed(targets))
             for label in order:
-                result = in_render(*targets[label], LOGIN, requests)
+                result = in_render(*targets[label], LOGIN, requests, iterations)
                 for kind, value in result.items():
                     samples[label][kind].append(value)
     return {
         f"login_{kind}_{label}_ms": round(statistics.median(values[kind]), 3)
         for label, values in samples.items()
         for kind in ("ok", "failed")
-    } | {"rounds": rounds, "requests_per_round": requests}
+    } | {"rounds": rounds, "requests_per_round": requests, "hash_iterations": iterations}
 
 
 def bench_pages(scratch: Path, events: int, repeats: int) -> dict:
@@ -204,13 +209,21 @@ def main() -> None:
     parser.add_argument("--before", help="also time logins on the template at this revision")
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=200, help="logins per round and kind")
+    parser.add_argument(
+        "--hash-iterations",
+        type=int,
+        default=1,
+        help="PBKDF2 rounds for the logins (1: only the database work shows; 600000: production)",
+    )
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--repeats", type=int, default=21, help="requests per page timed")
     args = parser.parse_args()
     results = {}
     with tempfile.TemporaryDirectory(prefix="bench-audit-") as scratch:
         if "login" in args.only:
-            results["login"] = bench_login(Path(scratch), args.before, args.rounds, args.requests)
+            results["login"] = bench_login(
+                Path(scratch), args.before, args.rounds, args.requests, args.hash_iterations
+            )
         if "pages" in args.only:
             results["pages"] = bench_pages(Path(scratch), args.events, args.repeats)
     print(json.dumps(results, indent=2))

@@ -79,3 +79,14 @@ def test_create_admin_records_a_creation_then_a_promotion(app, user):
     assert rows[1].target_id == user.id
     db.session.expire_all()
     assert user.role.name == ROLE_ADMIN
+
+
+def test_export_until_leaves_out_what_came_after(app):
+    early = add_event(timedelta(days=3))
+    add_event(timedelta(hours=1))
+    since = (utcnow() - timedelta(days=4)).strftime("%Y-%m-%d %H:%M:%S")
+    until = (utcnow() - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S")
+
+    result = audit(app, "export", "--since", since, "--until", until)
+
+    assert [json.loads(line)["id"] for line in result.output.splitlines()] == [early]

@@ -1,6 +1,6 @@
 """What a reader of the audit log may ask for, and what they get back."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 
 from marshmallow import Schema, fields, validate
 
@@ -9,6 +9,10 @@ from app.users.models import MAX_ID
 
 MAX_LIMIT = 100
 USER_ID = validate.Range(min=1, max=MAX_ID)
+# Far enough inside datetime's range that converting any offset to UTC cannot overflow.
+TIME_RANGE = validate.Range(
+    min=datetime(1970, 1, 1, tzinfo=UTC), max=datetime(9000, 1, 1, tzinfo=UTC)
+)
 
 
 class PageArgsSchema(Schema):
@@ -26,8 +30,8 @@ class AuditFilterSchema(PageArgsSchema):
         validate=USER_ID, metadata={"description": "The account acted on."}
     )
     action = fields.String(validate=validate.OneOf([action.value for action in Action]))
-    since = fields.AwareDateTime(default_timezone=UTC)
-    until = fields.AwareDateTime(default_timezone=UTC)
+    since = fields.AwareDateTime(default_timezone=UTC, validate=TIME_RANGE)
+    until = fields.AwareDateTime(default_timezone=UTC, validate=TIME_RANGE)
 
 
 class AuditEventSchema(Schema):

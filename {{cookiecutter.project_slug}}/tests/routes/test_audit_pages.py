@@ -126,6 +126,7 @@ def test_a_time_without_a_zone_is_utc(client, admin_headers, add_events):
         {"action": "auth.made_up"},
         {"actor": 1},  # a misspelt filter is refused, not ignored
         {"since": "yesterday"},
+        {"until": "9999-12-31T23:59:59-05:00"},  # beyond what UTC can hold
     ],
 )
 def test_bad_queries_are_400(client, admin_headers, query):
