@@ -19,6 +19,7 @@ from app.core.security import init_security_headers
 from app.core.telemetry import init_telemetry
 from app.errors import register_error_handlers
 from app.extensions import cors, db, jwt, limiter, migrate, talisman
+from app.users.apikeys import routes as apikeys
 from app.users.routes import bp as users_bp
 
 # Browsers call the API; orchestrators call the probes, which need no CORS headers.
@@ -54,8 +55,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     )
     init_security_headers(app, talisman)
     api = Api(app)
-    for blueprint in (health.bp, auth_bp, twofactor.bp, users_bp, audit_bp):
+    for blueprint in (health.bp, auth_bp, twofactor.bp, users_bp, apikeys.bp, audit_bp):
         api.register_blueprint(blueprint)
+    api.api_key_user_loader(apikeys.user_of_key)
     api.admin_check(twofactor.enrolled_if_required)
     docs.register_docs(app)
 

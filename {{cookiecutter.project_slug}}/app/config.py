@@ -43,6 +43,7 @@ RATE_LIMITS = {
     # The second step of a login: per client, and per challenge whoever sends it.
     "login_2fa": "10 per minute",
     "login_2fa_challenge": "5 per 5 minutes",
+    "api_keys": "10 per hour",
 }
 MIN_SECRET_BYTES = 32
 # Seconds to wait for a database or Redis connection before giving up on the request.
@@ -94,6 +95,7 @@ class Config:
     JWT_COOKIE_CSRF_PROTECT = True
 
     API_TITLE = DEFAULTS["title"]
+    API_KEY_PREFIX = DEFAULTS["api-key-prefix"]
     API_VERSION = PROJECT["project"]["version"]
     OPENAPI_VERSION = "3.1.0"
     SQLALCHEMY_TRACK_MODIFICATIONS = False

@@ -58,6 +58,9 @@ class Action(StrEnum):
     RECOVERY_CODES_REGENERATED = "account.recovery_codes_regenerated"
     RECOVERY_CODE_USED = "auth.recovery_code_used"
     TWO_FACTOR_FAILED = "auth.two_factor_failed"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
+    API_KEY_NEW_ADDRESS = "api_key.used_from_new_address"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 from flask import Response, after_this_request, current_app, request
 from flask_jwt_extended import (
-    current_user,
     get_csrf_token,
     get_jwt,
     jwt_required,
@@ -32,7 +31,7 @@ from app.auth.schemas import (
 )
 from app.auth.twofactor.schemas import SecondStepSchema
 from app.auth.twofactor.service import Challenge, hash_challenge
-from app.core.api import BEARER, REFRESH_COOKIE, Blueprint
+from app.core.api import BEARER, REFRESH_COOKIE, Blueprint, current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -201,7 +200,7 @@ def unset_cookies(response: Response) -> Response:
 
 @bp.post("/password")
 @bp.limit("password_change")
-@bp.login_required
+@bp.session_required
 @bp.arguments(PasswordChangeSchema)
 @bp.response(HTTPStatus.OK, MessageSchema)
 def change_password(data: dict[str, str]) -> dict[str, str]:

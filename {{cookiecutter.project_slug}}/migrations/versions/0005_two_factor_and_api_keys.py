@@ -1,4 +1,4 @@
-"""Two-factor sign-in: TOTP credentials, recovery codes, login challenges.
+"""Two-factor sign-in (TOTP credentials, recovery codes, login challenges) and API keys.
 
 Revision ID: 0005
 Revises: 0003
@@ -65,9 +65,27 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_login_challenges_expires_at"), "login_challenges", ["expires_at"])
     op.create_index(op.f("ix_login_challenges_user_id"), "login_challenges", ["user_id"])
+    op.create_table(
+        "api_keys",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("name", sa.String(length=100), nullable=False),
+        sa.Column("prefix", sa.String(length=40), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("last_used_at", sa.DateTime(), nullable=True),
+        sa.Column("last_used_address", sa.String(length=45), nullable=True),
+        sa.Column("revoked_at", sa.DateTime(), nullable=True),
+        user_fk("api_keys"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_keys")),
+        sa.UniqueConstraint("key_hash", name=op.f("uq_api_keys_key_hash")),
+        **MYSQL,
+    )
+    op.create_index(op.f("ix_api_keys_user_id"), "api_keys", ["user_id"])
 
 
 def downgrade() -> None:
     # The indexes go with their tables (MySQL refuses to drop one that backs a foreign key first).
-    for table in ("login_challenges", "recovery_codes", "totp_credentials"):
+    for table in ("api_keys", "login_challenges", "recovery_codes", "totp_credentials"):
         op.drop_table(table)

@@ -12,6 +12,7 @@ from app.audit.service import Action
 from app.auth.account import hash_token
 from app.core.database import utcnow
 from app.extensions import db
+from app.users.apikeys.service import hash_key as hash_api_key
 from app.users.models import User
 from tests.audit import browser_client
 from tests.helpers import PASSWORD, plant_refresh_cookie, refresh_cookie
@@ -99,6 +100,16 @@ def test_a_full_scenario_stores_no_secret_in_any_event(app, mailbox, admin, veri
     post("/auth/2fa/disable", off, eve_headers, status=HTTPStatus.NO_CONTENT)
     eve_headers = log_in("eve@example.com", third)
     secrets.add(post("/auth/2fa/setup", {"password": third}, eve_headers).json["secret"])
+    # An API key: created, used from two addresses, revoked.
+    key = post("/users/me/api-keys", {"name": "ci"}, eve_headers, status=HTTPStatus.CREATED).json
+    secrets.update({key["key"], hash_api_key(key["key"])})
+    for address in ("192.0.2.1", "192.0.2.2"):
+        used = client.get(
+            "/users/me", headers={"X-API-Key": key["key"]}, environ_base={"REMOTE_ADDR": address}
+        )
+        assert used.status_code == HTTPStatus.OK
+    revoked = client.delete(f"/users/me/api-keys/{key['id']}", headers=eve_headers)
+    assert revoked.status_code == HTTPStatus.NO_CONTENT
     post("/auth/logout", headers=eve_headers)
     admin_headers = log_in(admin.email, PASSWORD)
     assert client.delete(f"/auth/2fa/users/{eve}", headers=admin_headers).status_code == 204

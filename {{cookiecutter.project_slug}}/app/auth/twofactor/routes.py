@@ -6,7 +6,6 @@ The login's second step, which opens a session, is /auth/login/2fa (app/auth/rou
 from http import HTTPStatus
 
 from flask import Response, current_app
-from flask_jwt_extended import current_user
 
 from app.auth.twofactor import service
 from app.auth.twofactor.schemas import (
@@ -18,7 +17,7 @@ from app.auth.twofactor.schemas import (
     StatusSchema,
 )
 from app.auth.twofactor.service import Status
-from app.core.api import Blueprint
+from app.core.api import Blueprint, current_user
 from app.errors import TwoFactorRequired
 
 bp = Blueprint(
@@ -34,7 +33,7 @@ def never_cache(response: Response) -> Response:
 
 @bp.get("")
 @bp.limit("default")
-@bp.login_required
+@bp.session_required
 @bp.response(HTTPStatus.OK, StatusSchema)
 def status() -> Status:
     """Show whether two-factor sign-in is on, and how many recovery codes are left."""
@@ -43,7 +42,7 @@ def status() -> Status:
 
 @bp.post("/setup")
 @bp.limit("two_factor")
-@bp.login_required
+@bp.session_required
 @bp.arguments(PasswordSchema)
 @bp.response(HTTPStatus.OK, EnrolmentSchema)
 @bp.errors(409)
@@ -59,7 +58,7 @@ def setup(data: dict[str, str]) -> dict[str, str]:
 
 @bp.post("/enable")
 @bp.limit("two_factor")
-@bp.login_required
+@bp.session_required
 @bp.arguments(CodeSchema)
 @bp.response(HTTPStatus.OK, RecoveryCodesSchema)
 @bp.errors(409)
@@ -73,7 +72,7 @@ def enable(data: dict[str, str]) -> dict[str, list[str]]:
 
 @bp.post("/disable")
 @bp.limit("two_factor")
-@bp.login_required
+@bp.session_required
 @bp.arguments(PasswordAndCodeSchema)
 @bp.response(HTTPStatus.NO_CONTENT)
 @bp.errors(409)
@@ -87,7 +86,7 @@ def disable(data: dict[str, str]) -> None:
 
 @bp.post("/recovery-codes")
 @bp.limit("two_factor")
-@bp.login_required
+@bp.session_required
 @bp.arguments(PasswordAndCodeSchema)
 @bp.response(HTTPStatus.OK, RecoveryCodesSchema)
 @bp.errors(409)
