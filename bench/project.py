@@ -41,6 +41,8 @@ def app_env(database_url: str, storage: str) -> dict[str, str]:
         "FLASK_ENV": "production",
         "SECRET_KEY": "s" * 48,
         "JWT_SECRET_KEY": "j" * 48,
+        # A Fernet key (32 bytes, url-safe base64): production needs one for 2FA secrets.
+        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         "DATABASE_URL": database_url,
         "RATELIMIT_STORAGE_URI": {"memory": "memory://", "redis": REDIS}[storage],
         **dict.fromkeys(LIMIT_SETTINGS, HIGH_LIMIT),

@@ -1,6 +1,7 @@
 """After rendering: drop files for options that are off, write .env with fresh secrets, and
 (optionally) create .venv, install the pinned requirements, create the database and migrate."""
 
+import base64
 import os
 import platform
 import secrets
@@ -11,8 +12,11 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
-SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS")
 SECRET_BYTES = 48
+# Settings that hold a Fernet key: exactly 32 random bytes, url-safe base64 (padding included).
+FERNET_KEY_NAMES = ("TOTP_ENCRYPTION_KEYS",)
+FERNET_KEY_BYTES = 32
 DOCKER_FILES = (
     "Dockerfile",
     ".dockerignore",
@@ -72,7 +76,14 @@ def remove_unused_files(
 
 def generate_secrets(names: tuple[str, ...] = SECRET_NAMES) -> dict[str, str]:
     """Return a fresh, independent, URL-safe random value for each setting in `names`."""
-    return {name: secrets.token_urlsafe(SECRET_BYTES) for name in names}
+    return {name: new_secret(name) for name in names}
+
+
+def new_secret(name: str) -> str:
+    """A random value for setting `name`: a Fernet key where one is needed, else 48 bytes."""
+    if name in FERNET_KEY_NAMES:
+        return base64.urlsafe_b64encode(secrets.token_bytes(FERNET_KEY_BYTES)).decode()
+    return secrets.token_urlsafe(SECRET_BYTES)
 
 
 def secret_names(use_docker: bool, database: str) -> tuple[str, ...]:

@@ -30,6 +30,8 @@ FAST = {"setup_environment": False}
 # Production refuses to start without a mail server while password reset is on; nothing listens
 # on this port, so a mail a test triggers fails (and is logged) without leaving the machine.
 PRODUCTION_MAIL = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "9"}
+# Production refuses to start without a key for the two-factor secrets (a Fernet key: 32 bytes).
+PRODUCTION_TOTP_KEY = {"TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
 
 
 def run(

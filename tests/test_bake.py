@@ -44,6 +44,13 @@ EXPECTED_FILES = [
     "migrations/env.py",
     "migrations/versions/0001_initial.py",
     "migrations/versions/0003_audit_events.py",
+    "migrations/versions/0005_two_factor_and_api_keys.py",
+    *[
+        f"app/{package}/{module}.py"
+        for package in ("auth/twofactor", "users/apikeys")
+        for module in ("models", "service", "repository", "routes", "schemas")
+    ],
+    "app/auth/twofactor/crypto.py",
     "tests/conftest.py",
     "tests/services/test_auth_service.py",
     "tests/helpers.py",

@@ -17,6 +17,7 @@ import yaml
 
 from tests.conftest import (
     PRODUCTION_MAIL,
+    PRODUCTION_TOTP_KEY,
     free_port,
     fresh_database,
     http,
@@ -295,6 +296,7 @@ def entrypoint_env(venv: Path, database_url: str, **settings: str) -> dict[str, 
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": database_url,
         **PRODUCTION_MAIL,
+        **PRODUCTION_TOTP_KEY,
         # gunicorn's default control socket is one path under $HOME, shared by every run.
         "GUNICORN_CMD_ARGS": "--no-control-socket",
         **settings,

@@ -13,6 +13,7 @@ import pytest
 
 from tests.conftest import (
     PRODUCTION_MAIL,
+    PRODUCTION_TOTP_KEY,
     free_port,
     http,
     migrate_with_admin,
@@ -110,6 +111,7 @@ def test_database_outage_is_a_bounded_json_503_and_the_service_recovers(
         "DATABASE_URL": private_postgres.url("app"),
         "PASSWORD_HASH_ITERATIONS": "1000",
         **PRODUCTION_MAIL,
+        **PRODUCTION_TOTP_KEY,
     }
     migrate_with_admin(project, env, EMAIL, PASSWORD, name="D")
     port = free_port()

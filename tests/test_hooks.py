@@ -1,5 +1,6 @@
 """The hooks' helpers, imported and called directly."""
 
+import base64
 import importlib.util
 import json
 import platform
@@ -74,12 +75,20 @@ def test_cookiecutter_version_gate(version, old):
 def test_generated_secrets_are_long_and_distinct():
     first, second = post.generate_secrets(), post.generate_secrets()
 
-    assert set(first) == {"SECRET_KEY", "JWT_SECRET_KEY"}
+    assert set(first) == {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS"}
     assert all(len(value) >= 43 for value in first.values())  # 32+ random bytes, base64url
-    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
+    alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
     assert all(set(value) <= alphabet for value in first.values())  # safe unquoted in .env
-    assert first["SECRET_KEY"] != first["JWT_SECRET_KEY"]
-    assert first != second
+    assert len(set(first.values())) == 3
+    assert not set(first.values()) & set(second.values())
+
+
+def test_the_totp_encryption_key_is_a_fernet_key():
+    key = post.generate_secrets()["TOTP_ENCRYPTION_KEYS"]
+
+    # What cryptography's Fernet accepts: 32 bytes in url-safe base64, padding included.
+    assert len(base64.urlsafe_b64decode(key.encode())) == 32
+    assert base64.urlsafe_b64encode(base64.urlsafe_b64decode(key)).decode() == key
 
 
 @pytest.mark.parametrize(
@@ -89,7 +98,8 @@ def test_generated_secrets_are_long_and_distinct():
 def test_compose_database_password_is_generated_only_when_compose_starts_a_server(
     use_docker, database, extra
 ):
-    assert post.secret_names(use_docker, database) == ("SECRET_KEY", "JWT_SECRET_KEY", *extra)
+    names = ("SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", *extra)
+    assert post.secret_names(use_docker, database) == names
 
 
 def test_write_env_file_replaces_only_the_secrets(tmp_path):

@@ -162,6 +162,7 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
     expected = {
         "SECRET_KEY",
         "JWT_SECRET_KEY",
+        "TOTP_ENCRYPTION_KEYS",
         "DATABASE_URL",
         "MAIL_USERNAME",
         "MAIL_PASSWORD",

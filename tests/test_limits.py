@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import (
     PRODUCTION_MAIL,
+    PRODUCTION_TOTP_KEY,
     free_port,
     http,
     migrate_with_admin,
@@ -38,6 +39,7 @@ def prepare(bake, storage: str, tmp_path: Path, redis_url: str | None) -> tuple[
         "PASSWORD_HASH_ITERATIONS": "100000",
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         **PRODUCTION_MAIL,
+        **PRODUCTION_TOTP_KEY,
     }
     migrate_with_admin(project, env, EMAIL, PASSWORD)
     return project, venv, env

@@ -9,6 +9,7 @@ import pytest
 
 from tests.conftest import (
     PRODUCTION_MAIL,
+    PRODUCTION_TOTP_KEY,
     free_port,
     migrate_with_admin,
     project_venv,
@@ -40,6 +41,7 @@ def prepare(project: Path, venv: Path, tmp_path: Path) -> dict[str, str]:
         "JWT_SECRET_KEY": "j" * 48,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'fuzz.db'}",
         **PRODUCTION_MAIL,
+        **PRODUCTION_TOTP_KEY,
         # The fuzzer logs in again after every logout; keep each login cheap.
         "PASSWORD_HASH_ITERATIONS": "1000",
         # Fuzzing the rate limiter is not the point: with limits on, most cases would be 429s.

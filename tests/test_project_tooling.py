@@ -11,7 +11,15 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PRODUCTION_MAIL, free_port, project_venv, run, running, wait_for_http
+from tests.conftest import (
+    PRODUCTION_MAIL,
+    PRODUCTION_TOTP_KEY,
+    free_port,
+    project_venv,
+    run,
+    running,
+    wait_for_http,
+)
 
 # The checkers live beside the interpreter running the tests (the template's dev requirements).
 TOOLS = Path(sys.executable).parent
@@ -343,6 +351,7 @@ def test_the_app_writes_one_json_access_line_per_request_under_gunicorn(bake, tm
         "JWT_SECRET_KEY": secrets.token_urlsafe(48),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'app.db'}",
         **PRODUCTION_MAIL,
+        **PRODUCTION_TOTP_KEY,
         "WEB_CONCURRENCY": "3",
         "BIND": f"127.0.0.1:{port}",
         # gunicorn's default control socket is one path under $HOME, shared by every run.

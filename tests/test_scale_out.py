@@ -29,6 +29,7 @@ import pytest
 
 from tests.conftest import (
     PRODUCTION_MAIL,
+    PRODUCTION_TOTP_KEY,
     PrivateRedis,
     free_port,
     fresh_database,
@@ -347,6 +348,7 @@ def deployment(cookies_session, tmp_path_factory):
             "JWT_SECRET_KEY": "j" * 48,
             "DATABASE_URL": url,
             **PRODUCTION_MAIL,
+            **PRODUCTION_TOTP_KEY,
             "RATELIMIT_STORAGE_URI": redis.url,
             # Enough hashing that a login keeps a worker busy while others accept.
             "PASSWORD_HASH_ITERATIONS": "100000",

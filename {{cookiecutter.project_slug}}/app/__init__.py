@@ -9,6 +9,7 @@ from app import cli, docs, health
 from app.audit.routes import bp as audit_bp
 from app.auth.routes import bp as auth_bp
 from app.auth.tokens import register_token_callbacks
+from app.auth.twofactor import routes as twofactor
 from app.config import Config, config_for
 from app.core.api import Api
 from app.core.http import ApiFlask
@@ -19,6 +20,7 @@ from app.core.telemetry import init_telemetry
 from app.errors import register_error_handlers
 from app.extensions import cors, db, jwt, limiter, migrate, talisman
 from app.mail.sender import init_sender
+from app.users.apikeys import routes as apikeys
 from app.users.routes import bp as users_bp
 
 # Browsers call the API; orchestrators call the probes, which need no CORS headers.
@@ -57,8 +59,12 @@ def create_app(config: Config | str | None = None) -> Flask:
     api = Api(app)
     api.register_blueprint(health.bp)
     api.register_blueprint(auth_bp)
+    api.register_blueprint(twofactor.bp)
     api.register_blueprint(users_bp)
+    api.register_blueprint(apikeys.bp)
     api.register_blueprint(audit_bp)
+    api.api_key_user_loader(apikeys.user_of_key)
+    api.admin_check(twofactor.enrolled_if_required)
     docs.register_docs(app)
 
     register_token_callbacks(jwt)

@@ -1,4 +1,5 @@
-"""The `flask users`, `db create`, `sessions purge`, `seed-demo`, `mail` and `audit` commands."""
+"""The `flask users`, `db create`, `sessions purge`, `seed-demo`, `mail`, `audit` and `two-factor`
+commands."""
 
 import click
 from flask import Flask, current_app
@@ -9,6 +10,7 @@ from sqlalchemy.engine import make_url
 
 from app.audit.cli import audit_cli
 from app.auth import service as auth_service
+from app.auth.twofactor.cli import two_factor_cli
 from app.core.database import DatabaseNotCreated, create_database
 from app.errors import EmailAlreadyRegistered
 from app.mail.cli import mail_cli
@@ -99,5 +101,5 @@ def _describe(messages: object) -> str:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, sessions_cli, audit_cli, seed_demo, mail_cli):
+    for command in (users_cli, sessions_cli, audit_cli, two_factor_cli, seed_demo, mail_cli):
         app.cli.add_command(command)

@@ -4,6 +4,8 @@ The project's own defaults (its name, database and limit storage, chosen when it
 live in pyproject.toml under [tool.app]; the environment overrides every one of them.
 """
 
+import base64
+import hashlib
 import os
 import tempfile
 import tomllib
@@ -12,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
@@ -35,6 +38,12 @@ RATE_LIMITS = {
     "account_confirm": "10 per hour",
     "audit_events": "30 per minute",
     "my_audit_events": "30 per minute",
+    # Two-factor enrolment and removal, per client.
+    "two_factor": "10 per 15 minutes",
+    # The second step of a login: per client, and per challenge whoever sends it.
+    "login_2fa": "10 per minute",
+    "login_2fa_challenge": "5 per 5 minutes",
+    "api_keys": "10 per hour",
 }
 MIN_SECRET_BYTES = 32
 MAIL_SENDERS = ("inline", "worker")
@@ -87,6 +96,7 @@ class Config:
     JWT_COOKIE_CSRF_PROTECT = True
 
     API_TITLE = DEFAULTS["title"]
+    API_KEY_PREFIX = DEFAULTS["api-key-prefix"]
     API_VERSION = PROJECT["project"]["version"]
     OPENAPI_VERSION = "3.1.0"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -170,6 +180,16 @@ class Config:
         )
         # What `flask audit purge` keeps when not told otherwise (README "Audit log").
         self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
+        # Fernet keys for the TOTP secrets, comma-separated: the first encrypts, all decrypt
+        # (README "Two-factor sign-in": rotating the key).
+        keys = env("TOTP_ENCRYPTION_KEYS").split(",")
+        self.TOTP_ENCRYPTION_KEYS = [key.strip() for key in keys if key.strip()]
+        # How long the challenge of a login's second step lasts.
+        self.TWO_FACTOR_CHALLENGE_EXPIRES = timedelta(
+            seconds=env_int("TWO_FACTOR_CHALLENGE_SECONDS", 300)
+        )
+        # Admin routes refuse admins without two-factor sign-in (403) while this is on.
+        self.REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
 
     @property
     def PASSWORD_HASH_METHOD(self) -> str:  # noqa: N802 - Flask reads upper-case names
@@ -231,11 +251,25 @@ class Config:
             raise ConfigurationError("EMAIL_VERIFICATION_TOKEN_HOURS must be positive")
         if self.AUDIT_RETENTION_DAYS < 1:
             raise ConfigurationError("AUDIT_RETENTION_DAYS must be positive")
+        if timedelta(0) >= self.TWO_FACTOR_CHALLENGE_EXPIRES:
+            raise ConfigurationError("TWO_FACTOR_CHALLENGE_SECONDS must be positive")
+        for key in self.TOTP_ENCRYPTION_KEYS:
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ConfigurationError(
+                    "TOTP_ENCRYPTION_KEYS must list Fernet keys (32 url-safe base64-encoded bytes)"
+                ) from None
         for origin in self.CORS_ORIGINS:
             if origin in ("*", "null") or any(ch in origin for ch in REGEX_CHARS):
                 raise ConfigurationError(
                     f"CORS_ORIGINS must list exact origins, not patterns or wildcards: {origin!r}"
                 )
+
+
+def fernet_key_of(secret: str) -> str:
+    """A Fernet key derived from `secret`: development's stand-in when .env sets none."""
+    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
 
 
 class DevelopmentConfig(Config):
@@ -249,6 +283,7 @@ class DevelopmentConfig(Config):
         super().__init__()
         self.SECRET_KEY = self.SECRET_KEY or DEV_SECRET
         self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or self.SECRET_KEY
+        self.TOTP_ENCRYPTION_KEYS = self.TOTP_ENCRYPTION_KEYS or [fernet_key_of(self.SECRET_KEY)]
 
 
 class ProductionConfig(Config):
@@ -260,7 +295,7 @@ class ProductionConfig(Config):
     def validate(self) -> None:
         """Refuse to start without strong secrets and an explicit database."""
         super().validate()
-        for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"):
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL", "TOTP_ENCRYPTION_KEYS"):
             if not env(name):
                 raise ConfigurationError(f"{name} must be set in production")
         if self.sends_account_mail and not self.MAIL_SERVER:
@@ -308,6 +343,7 @@ class TestingConfig(Config):
         super().__init__()
         self.SECRET_KEY = "testing-secret-key-that-is-long-enough-0123"  # noqa: S105 - tests only
         self.JWT_SECRET_KEY = "testing-jwt-secret-" + "k" * 64
+        self.TOTP_ENCRYPTION_KEYS = [fernet_key_of("testing-totp-key")]
         self.SQLALCHEMY_DATABASE_URI = database_url_for_tests()
         self.PASSWORD_HASH_ITERATIONS = 1
         # Whatever the shell exports, tests send no spans or events and no mail.

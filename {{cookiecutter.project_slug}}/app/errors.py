@@ -100,6 +100,62 @@ class InvalidCursor(DomainError):
     message = "Invalid cursor: pass on the one from the previous page's Link header"
 
 
+class TwoFactorAlreadyEnabled(DomainError):
+    status = HTTPStatus.CONFLICT
+    message = "Two-factor sign-in is already on; turn it off first to set up a new authenticator"
+
+
+class TwoFactorNotSetUp(DomainError):
+    status = HTTPStatus.CONFLICT
+    message = "Two-factor sign-in is not set up: start with POST /auth/2fa/setup"
+
+
+class TwoFactorNotEnabled(DomainError):
+    status = HTTPStatus.CONFLICT
+    message = "Two-factor sign-in is not on for this account"
+
+
+class IncorrectPasswordOrCode(DomainError):
+    # One answer whichever of the two was wrong.
+    status = HTTPStatus.BAD_REQUEST
+    message = "Password or code is incorrect"
+
+
+class IncorrectCode(DomainError):
+    status = HTTPStatus.BAD_REQUEST
+    message = "Code is incorrect or already used"
+
+
+class InvalidLoginChallenge(DomainError):
+    # One answer for an unknown, expired or used challenge and a wrong or replayed code.
+    status = HTTPStatus.UNAUTHORIZED
+    message = "Invalid or expired challenge, or incorrect code"
+
+
+class TwoFactorRequired(DomainError):
+    status = HTTPStatus.FORBIDDEN
+    message = (
+        "Admins must turn on two-factor sign-in to use admin routes: "
+        "POST /auth/2fa/setup, then POST /auth/2fa/enable"
+    )
+
+
+class InvalidApiKey(DomainError):
+    # One answer for unknown, revoked and expired keys, and keys of inactive accounts.
+    status = HTTPStatus.UNAUTHORIZED
+    message = "Invalid, expired or revoked API key"
+
+
+class ApiKeyNotAllowed(DomainError):
+    status = HTTPStatus.FORBIDDEN
+    message = "API keys cannot manage the account: sign in with your password for this"
+
+
+class ApiKeyNotFound(DomainError):
+    status = HTTPStatus.NOT_FOUND
+    message = "API key not found"
+
+
 class ErrorSchema(Schema):
     """Every error the API answers with (the OpenAPI document's error responses)."""
 

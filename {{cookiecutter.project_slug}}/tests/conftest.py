@@ -17,13 +17,15 @@ from sqlalchemy.engine import make_url
 
 from app import create_app
 from app.auth.models import AuthSession, RefreshToken
+from app.auth.twofactor import service as twofactor_service
 from app.config import TestingConfig
 from app.core.database import create_database, utcnow
 from app.extensions import db, limiter
 from app.users import service as user_service
 from app.users.models import ROLE_ADMIN, ROLE_USER, User
-from tests.helpers import PASSWORD
+from tests.helpers import FERNET_KEY, PASSWORD
 from tests.mailbox import Mailbox, start_server
+from tests.twofactor import Clock, Enrolled, enrol
 
 # Tables whose rows come from the migrations (the roles): the cleanup after each test keeps them.
 SEEDED_TABLES = {"roles"}
@@ -152,6 +154,7 @@ def production_env(app_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     monkeypatch = app_env
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
+    monkeypatch.setenv("TOTP_ENCRYPTION_KEYS", FERNET_KEY)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
     monkeypatch.setenv("MAIL_SERVER", "smtp.example.com")
     return monkeypatch
@@ -185,3 +188,17 @@ def mailbox(app: Flask) -> Iterator[Mailbox]:
     yield inbox
     server.stop()
     app.config.update(saved)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The two-factor service's clock, stopped at the start of a time step."""
+    clock = Clock()
+    monkeypatch.setattr(twofactor_service, "utcnow", clock)
+    return clock
+
+
+@pytest.fixture
+def enrolled(user: User, clock: Clock) -> Enrolled:
+    """`user` with two-factor sign-in on; its authenticator and recovery codes."""
+    return enrol(user, clock)

@@ -6,14 +6,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import g, request
-from flask_jwt_extended import current_user
 from marshmallow import RAISE
 
 from app.audit import service
 from app.audit.context import NOWHERE, Origin, set_origin
 from app.audit.schemas import AuditEventSchema, AuditFilterSchema, PageArgsSchema
 from app.audit.service import Event, EventPage
-from app.core.api import Blueprint
+from app.core.api import Blueprint, current_user
 
 bp = Blueprint("audit", __name__, description="The security audit log.")
 

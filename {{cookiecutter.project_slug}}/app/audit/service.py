@@ -52,6 +52,15 @@ class Action(StrEnum):
     ADMIN_CREATED = "user.admin_created"
     ADMIN_PROMOTED = "user.admin_promoted"
     ACCESS_DENIED = "access.denied"
+    TWO_FACTOR_ENABLED = "account.two_factor_enabled"
+    TWO_FACTOR_DISABLED = "account.two_factor_disabled"
+    TWO_FACTOR_RESET = "account.two_factor_reset"
+    RECOVERY_CODES_REGENERATED = "account.recovery_codes_regenerated"
+    RECOVERY_CODE_USED = "auth.recovery_code_used"
+    TWO_FACTOR_FAILED = "auth.two_factor_failed"
+    API_KEY_CREATED = "api_key.created"
+    API_KEY_REVOKED = "api_key.revoked"
+    API_KEY_NEW_ADDRESS = "api_key.used_from_new_address"
 
 
 @dataclass(frozen=True)

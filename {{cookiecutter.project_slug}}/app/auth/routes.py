@@ -7,7 +7,6 @@ from typing import Any, TypeVar
 
 from flask import Response, after_this_request, current_app, request
 from flask_jwt_extended import (
-    current_user,
     get_csrf_token,
     get_jwt,
     jwt_required,
@@ -27,9 +26,12 @@ from app.auth.schemas import (
     PasswordResetSchema,
     RegisteredSchema,
     RegisterSchema,
+    SessionOpenedSchema,
     TokenSchema,
 )
-from app.core.api import BEARER, REFRESH_COOKIE, Blueprint
+from app.auth.twofactor.schemas import SecondStepSchema
+from app.auth.twofactor.service import Challenge, hash_challenge
+from app.core.api import BEARER, REFRESH_COOKIE, Blueprint, current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -62,6 +64,13 @@ def email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
     return f"email:{email.strip().lower()}" if isinstance(email, str) else "email:-"
+
+
+def challenge_key() -> str:
+    """Key by the login challenge in the body: its attempts count whoever sends them."""
+    body = request.get_json(silent=True)
+    challenge = body.get("challenge") if isinstance(body, dict) else None
+    return f"challenge:{hash_challenge(challenge)}" if isinstance(challenge, str) else "challenge:-"
 
 
 def login_failed(response: Response) -> bool:
@@ -124,11 +133,36 @@ def register(data: dict[str, Any]) -> dict[str, Any]:
 def login(data: dict[str, str]) -> dict[str, Any]:
     """Log in: access token in the body, refresh token in an HttpOnly cookie (path /auth).
 
-    A wrong e-mail and a wrong password get the same 401. Failed attempts also count against the
-    account, whatever address they come from. With REQUIRE_EMAIL_VERIFICATION on, the right
-    password of an unverified account is a 403.
+    With two-factor sign-in on, no token yet: `two_factor_required`, and a `challenge` to send
+    with a code to /auth/login/2fa. A wrong e-mail and a wrong password get the same 401.
+    Failed attempts also count against the account, whatever address they come from. With
+    REQUIRE_EMAIL_VERIFICATION on, the right password of an unverified account is a 403.
     """
-    user, tokens = service.login(data["email"], data["password"])
+    user, result = service.login(data["email"], data["password"])
+    if isinstance(result, Challenge):
+        return {
+            "two_factor_required": True,
+            "challenge": result.token,
+            "expires_in": result.expires_in,
+        }
+    send_refresh_cookie(result.refresh)
+    return {"access_token": result.access, "user": user}
+
+
+@bp.post("/login/2fa")
+@bp.limit("login_2fa")
+@bp.limit("login_2fa_challenge", key_func=challenge_key)
+@bp.arguments(SecondStepSchema)
+@bp.response(HTTPStatus.OK, SessionOpenedSchema, headers=CSRF_HEADERS)
+@bp.errors(401)
+def login_second_step(data: dict[str, str]) -> dict[str, Any]:
+    """Finish a login with two-factor sign-in: its challenge and a code or recovery code.
+
+    Tokens as /auth/login gives them. A code works once; a recovery code too. An unknown,
+    expired or used challenge and a wrong code get the same 401; each challenge allows a few
+    attempts (RATELIMIT_LOGIN_2FA_CHALLENGE), each client some more (RATELIMIT_LOGIN_2FA).
+    """
+    user, tokens = service.complete_login(data["challenge"], data["code"])
     send_refresh_cookie(tokens.refresh)
     return {"access_token": tokens.access, "user": user}
 
@@ -166,7 +200,7 @@ def unset_cookies(response: Response) -> Response:
 
 @bp.post("/password")
 @bp.limit("password_change")
-@bp.login_required
+@bp.session_required
 @bp.arguments(PasswordChangeSchema)
 @bp.response(HTTPStatus.OK, MessageSchema)
 def change_password(data: dict[str, str]) -> dict[str, str]:

@@ -50,8 +50,21 @@ class AccessTokenSchema(Schema):
     access_token = fields.String(required=True)
 
 
-class LoginResultSchema(AccessTokenSchema):
+class SessionOpenedSchema(AccessTokenSchema):
     user = fields.Nested(UserSummarySchema, required=True)
+
+
+class LoginResultSchema(Schema):
+    """Without two-factor sign-in: `access_token` and `user`. With it: `two_factor_required`,
+    `challenge` and `expires_in`, and no token until POST /auth/login/2fa."""
+
+    access_token = fields.String()
+    user = fields.Nested(UserSummarySchema)
+    two_factor_required = fields.Boolean(metadata={"description": "Present and true with 2FA."})
+    challenge = fields.String(
+        metadata={"description": "Send it with a code to /auth/login/2fa; it works once."}
+    )
+    expires_in = fields.Integer(metadata={"description": "Seconds the challenge is valid for."})
 
 
 class MessageSchema(Schema):

@@ -1,5 +1,5 @@
-"""Auth use cases: self-registration, login, refresh-token rotation, logout, admin accounts and
-the removal of expired sessions."""
+"""Auth use cases: self-registration, login (with its second step when two-factor sign-in is on),
+refresh-token rotation, logout, admin accounts and the removal of expired sessions."""
 
 import uuid
 from dataclasses import dataclass
@@ -12,11 +12,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.audit import service as audit
 from app.auth import account, repository
 from app.auth.models import AuthSession, RefreshToken
+from app.auth.twofactor import service as twofactor
+from app.auth.twofactor.service import Challenge
 from app.core.database import utcnow
 from app.errors import (
     EmailAlreadyRegistered,
     EmailNotVerified,
     InvalidCredentials,
+    InvalidLoginChallenge,
     RefreshTokenReused,
 )
 from app.extensions import db
@@ -49,11 +52,12 @@ def register_user(email: str, name: str, password: str, age: int | None = None) 
     return user
 
 
-def login(email: str, password: str) -> tuple[User, TokenPair]:
+def login(email: str, password: str) -> tuple[User, TokenPair | Challenge]:
     """Check the credentials and open a session; unknown e-mail and wrong password look alike.
 
-    A failure is recorded and committed before the error: the attempt is a fact. An unknown
-    address is recorded without it (it may be a password typed in the wrong field).
+    With two-factor sign-in on, no session yet: a challenge for `complete_login`. A failure is
+    recorded and committed before the error: the attempt is a fact. An unknown address is
+    recorded without it (it may be a password typed in the wrong field).
     """
     user = users.find_user(email)
     if user is None or user.password_hash is None or not user.is_active:
@@ -69,17 +73,33 @@ def login(email: str, password: str) -> tuple[User, TokenPair]:
     if current_app.config["REQUIRE_EMAIL_VERIFICATION"] and user.email_verified_at is None:
         _login_failed(user, "email_not_verified")
         raise EmailNotVerified()
-
-    now = utcnow()
-    session = AuthSession(
-        id=str(uuid.uuid4()),
-        user_id=user.id,
-        created_at=now,
-        expires_at=now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
-    )
-    repository.add(session)
-    tokens = _issue_tokens(user.id, session.id)
+    if twofactor.is_enabled(user.id):
+        challenge = twofactor.begin_login(user.id)
+        db.session.commit()
+        return user, challenge
+    tokens = _open_session(user.id)
     audit.record(audit.Action.LOGIN_SUCCEEDED, actor_id=user.id, target=user.id)
+    db.session.commit()
+    return user, tokens
+
+
+def complete_login(challenge: str, code: str) -> tuple[User, TokenPair]:
+    """The second step: a login's challenge and a code (or recovery code) open the session.
+
+    The account must still be active; every failure is the same error.
+    """
+    user_id, method = twofactor.complete_login(challenge, code)
+    user = users.get_user(user_id)
+    if user is None or not user.is_active:
+        db.session.rollback()
+        raise InvalidLoginChallenge()
+    tokens = _open_session(user.id)
+    audit.record(
+        audit.Action.LOGIN_SUCCEEDED,
+        actor_id=user.id,
+        target=user.id,
+        details={"second_factor": method},
+    )
     db.session.commit()
     return user, tokens
 
@@ -170,6 +190,24 @@ def _forget_user(user_id: int) -> None:
     user = users.get_user(user_id)
     if user is not None:
         outbox.forget(user.email)
+
+
+@twofactor.two_factor_removed.connect
+def _end_all_sessions(user_id: int) -> None:
+    repository.revoke_sessions(user_id=user_id)
+
+
+def _open_session(user_id: int) -> TokenPair:
+    """Add a session for the user, and its first pair of tokens (committed by the caller)."""
+    now = utcnow()
+    session = AuthSession(
+        id=str(uuid.uuid4()),
+        user_id=user_id,
+        created_at=now,
+        expires_at=now + current_app.config["JWT_REFRESH_TOKEN_EXPIRES"],
+    )
+    repository.add(session)
+    return _issue_tokens(user_id, session.id)
 
 
 def _issue_tokens(user_id: int, session_id: str) -> TokenPair:

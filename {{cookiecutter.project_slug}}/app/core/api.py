@@ -16,17 +16,20 @@ from typing import Any, TypeVar
 import flask_smorest
 from apispec import BasePlugin
 from blinker import Namespace
-from flask import Flask, current_app, request
-from flask_jwt_extended import current_user, jwt_required
+from flask import Flask, current_app, g, request
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from webargs.flaskparser import FlaskParser
+from werkzeug.local import LocalProxy
 
 from app.config import RATE_LIMITS
-from app.errors import ErrorSchema, PermissionDenied, http_error
+from app.errors import ApiKeyNotAllowed, ErrorSchema, InvalidApiKey, PermissionDenied, http_error
 from app.extensions import limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 BEARER = {"bearerAuth": []}
+API_KEY_HEADER = "X-API-Key"
+API_KEY = {"apiKey": []}
 REFRESH_COOKIE = {"refreshCookie": [], "csrfHeader": []}
 RETRY_AFTER = {"description": "Seconds until the limit resets.", "schema": {"type": "integer"}}
 
@@ -34,6 +37,16 @@ signals = Namespace()
 # Sent with the user's id (and the endpoint and method) when an admin route refuses a signed-in
 # user, before the 403; the audit log subscribes (shared code imports no feature package).
 access_denied = signals.signal("access-denied")
+
+
+def _current_user() -> Any:
+    user = g.get("api_key_user")
+    return user if user is not None else get_current_user()
+
+
+# The user the request acts as, through its access token or its API key (routes import this,
+# not Flask-JWT-Extended's, which knows only tokens).
+current_user: Any = LocalProxy(_current_user)
 
 
 class Parser(FlaskParser):
@@ -63,6 +76,8 @@ class Api(flask_smorest.Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def __init__(self, app: Flask) -> None:
+        self.admin_checks: list[Callable[[int], None]] = []
+        self.api_key_loader: Callable[[str], Any] | None = None
         super().__init__(spec_kwargs={"extra_plugins": [OperationIds()]})
         self.init_app(app)
         # One Api per app (its document names the app's own cookie); /openapi.json finds it here.
@@ -76,9 +91,28 @@ class Api(flask_smorest.Api):
         schemes("refreshCookie", {"type": "apiKey", "in": "cookie", "name": cookie})
         csrf = app.config["JWT_REFRESH_CSRF_HEADER_NAME"]
         schemes("csrfHeader", {"type": "apiKey", "in": "header", "name": csrf})
+        schemes(
+            "apiKey",
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": API_KEY_HEADER,
+                "description": "A personal API key (POST /users/me/api-keys).",
+            },
+        )
 
     def handle_http_exception(self, error: Any) -> Any:
         return http_error(error)
+
+    def api_key_user_loader(self, loader: Callable[[str], Any]) -> None:
+        """Set how an API key becomes its user: `loader(key)` returns the user, or None to
+        refuse the key. A feature package provides it (core imports none)."""
+        self.api_key_loader = loader
+
+    def admin_check(self, check: Callable[[int], None]) -> None:
+        """Run `check` with the user's id on every admin route, after the role; it raises a
+        DomainError to refuse. Feature packages add their rules so (core imports none)."""
+        self.admin_checks.append(check)
 
 
 class Blueprint(flask_smorest.Blueprint):
@@ -123,12 +157,42 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def login_required(self, view: F) -> F:
-        """Require a valid access token in the Authorization header."""
-        view = jwt_required(locations=["headers"])(view)
-        return self.secured(BEARER)(view)
+        """Require an access token in the Authorization header, or a personal API key."""
+
+        @wraps(view)
+        def authenticate(*args: Any, **kwargs: Any) -> Any:
+            # `g` outlives the request where an app context was already pushed (tests, the CLI).
+            g.pop("api_key_user", None)
+            key = request.headers.get(API_KEY_HEADER)
+            if key is None:
+                verify_jwt_in_request(locations=["headers"])
+            else:
+                loader = current_app.extensions["api"].api_key_loader
+                user = loader(key) if loader is not None else None
+                if user is None:
+                    raise InvalidApiKey()
+                g.api_key_user = user
+            return view(*args, **kwargs)
+
+        return self.secured(BEARER, API_KEY)(authenticate)  # type: ignore[arg-type]
+
+    def session_required(self, view: F) -> F:
+        """Require an access token of a login session: managing the account (its password,
+        two-factor sign-in, API keys) is never done with an API key (403)."""
+
+        @wraps(view)
+        def authenticate(*args: Any, **kwargs: Any) -> Any:
+            g.pop("api_key_user", None)
+            if API_KEY_HEADER in request.headers:
+                raise ApiKeyNotAllowed()
+            verify_jwt_in_request(locations=["headers"])
+            return view(*args, **kwargs)
+
+        return self.errors(403)(self.secured(BEARER)(authenticate))  # type: ignore[arg-type]
 
     def admin_required(self, view: F) -> F:
-        """Require an access token whose user (read fresh from the database) is an admin."""
+        """Require an access token or API key whose user (read fresh from the database) is an
+        admin."""
 
         @wraps(view)
         def check_role(*args: Any, **kwargs: Any) -> Any:
@@ -137,6 +201,8 @@ class Blueprint(flask_smorest.Blueprint):
                     current_user.id, endpoint=request.endpoint, method=request.method
                 )
                 raise PermissionDenied()
+            for check in current_app.extensions["api"].admin_checks:
+                check(current_user.id)
             return view(*args, **kwargs)
 
         return self.errors(403)(self.login_required(check_role))  # type: ignore[arg-type]

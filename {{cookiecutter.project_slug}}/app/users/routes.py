@@ -5,9 +5,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from flask import request
-from flask_jwt_extended import current_user
 
-from app.core.api import Blueprint
+from app.core.api import Blueprint, current_user
 from app.users import service
 from app.users.models import User
 from app.users.schemas import PageArgsSchema, UserCreateSchema, UserSchema, UserUpdateSchema

@@ -3,6 +3,7 @@
 import json
 from http import HTTPStatus
 
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -11,6 +12,7 @@ from app.audit.service import Action
 from app.auth.account import hash_token
 from app.core.database import utcnow
 from app.extensions import db
+from app.users.apikeys.service import hash_key as hash_api_key
 from app.users.models import User
 from tests.audit import browser_client
 from tests.helpers import PASSWORD, plant_refresh_cookie, refresh_cookie
@@ -79,8 +81,38 @@ def test_a_full_scenario_stores_no_secret_in_any_event(app, mailbox, admin, veri
     )
     eve_headers = log_in("eve@example.com", third)
     assert client.get("/users", headers=eve_headers).status_code == HTTPStatus.FORBIDDEN
+    # Two-factor sign-in: on, a failed and a recovery second step, new codes, off.
+    enrolment = post("/auth/2fa/setup", {"password": third}, eve_headers).json
+    code = pyotp.TOTP(enrolment["secret"]).now()
+    codes = post("/auth/2fa/enable", {"code": code}, eve_headers).json["recovery_codes"]
+    login = post("/auth/login", {"email": "eve@example.com", "password": third}).json
+    secrets.update({enrolment["secret"], enrolment["otpauth_uri"], code, *codes})
+    secrets.add(login["challenge"])
+    wrong = {"challenge": login["challenge"], "code": "ffff-ffff-ffff-ffff"}
+    post("/auth/login/2fa", wrong, status=HTTPStatus.UNAUTHORIZED)
+    session = post("/auth/login/2fa", wrong | {"code": codes[0]}).json["access_token"]
+    secrets.update({session, refresh_cookie(client, app).value})
+    eve_headers = {"Authorization": f"Bearer {session}"}
+    renewal = {"password": third, "code": codes[1]}
+    codes = post("/auth/2fa/recovery-codes", renewal, eve_headers).json["recovery_codes"]
+    secrets.update(codes)
+    off = {"password": third, "code": codes[0]}
+    post("/auth/2fa/disable", off, eve_headers, status=HTTPStatus.NO_CONTENT)
+    eve_headers = log_in("eve@example.com", third)
+    secrets.add(post("/auth/2fa/setup", {"password": third}, eve_headers).json["secret"])
+    # An API key: created, used from two addresses, revoked.
+    key = post("/users/me/api-keys", {"name": "ci"}, eve_headers, status=HTTPStatus.CREATED).json
+    secrets.update({key["key"], hash_api_key(key["key"])})
+    for address in ("192.0.2.1", "192.0.2.2"):
+        used = client.get(
+            "/users/me", headers={"X-API-Key": key["key"]}, environ_base={"REMOTE_ADDR": address}
+        )
+        assert used.status_code == HTTPStatus.OK
+    revoked = client.delete(f"/users/me/api-keys/{key['id']}", headers=eve_headers)
+    assert revoked.status_code == HTTPStatus.NO_CONTENT
     post("/auth/logout", headers=eve_headers)
     admin_headers = log_in(admin.email, PASSWORD)
+    assert client.delete(f"/auth/2fa/users/{eve}", headers=admin_headers).status_code == 204
     for change in ({"role": "admin"}, {"role": "user"}, {"is_active": False}, {"is_active": True}):
         assert client.patch(f"/users/{eve}", json=change, headers=admin_headers).status_code == 200
     secrets.update(db.session.scalars(select(User.password_hash)))
