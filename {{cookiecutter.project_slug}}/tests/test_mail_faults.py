@@ -3,6 +3,7 @@ one database deliver each mail once. The app runs in subprocesses (gunicorn, `fl
 worker`) in production mode against the test database; the SMTP server runs in this process.
 """
 
+import json
 import os
 import signal
 import subprocess
@@ -100,7 +101,7 @@ def test_a_mail_survives_its_worker_killed_while_smtp_is_down(processes, user):
 
     request = urllib.request.Request(  # noqa: S310 - loopback
         f"{base}/auth/password-reset",
-        data=f'{{"email": "{user.email}"}}'.encode(),
+        data=json.dumps({"email": user.email}).encode(),
         headers={"Content-Type": "application/json"},
     )
     with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - loopback
