@@ -382,7 +382,16 @@ def bench_suite(rounds: int, scratch: Path) -> dict:
     return {"wall_s": median(times), "runs": [round(t, 2) for t in times], "target_s": 15}
 
 
-PARTS = ("render", "overhead", "floor", "scaling", "login", "suite")
+def bench_audit(before: str | None) -> dict:
+    """The audit log's cost on login, and its first and last page at 1,000,000 events."""
+    command = [sys.executable, str(ROOT / "bench" / "audit_cost.py")]
+    if before:
+        command += ["--before", before]
+    result = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(result.stdout)
+
+
+PARTS = ("render", "overhead", "floor", "scaling", "login", "suite", "audit")
 
 
 def main() -> None:
@@ -409,6 +418,7 @@ def main() -> None:
         "scaling": lambda: bench_scaling(args.rounds, max(2, args.seconds // 2), scratch),
         "login": lambda: bench_login(args.rounds * 3, scratch),
         "suite": lambda: bench_suite(3, scratch),
+        "audit": lambda: bench_audit(args.before),
     }
     try:
         for name in args.only.split(","):
