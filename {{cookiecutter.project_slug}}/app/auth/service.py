@@ -12,10 +12,10 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.auth import account, repository
 from app.auth.models import AuthSession, RefreshToken
 from app.core.database import utcnow
-from app.errors import EmailNotVerified, InvalidCredentials, RefreshTokenReused
+from app.errors import EmailNotVerified, InvalidCredentials, RefreshTokenReused, SessionEnded
 from app.extensions import db
 from app.users import service as users
-from app.users.models import ROLE_ADMIN, ROLE_USER, User
+from app.users.models import ROLE_ADMIN, ROLE_USER, Actor, User
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,18 @@ def login(email: str, password: str) -> tuple[User, TokenPair]:
     return user, tokens
 
 
-def user_of_session(session_id: str, user_id: int) -> User | None:
-    """The user of session `session_id`, or None once it is revoked or expired (or not theirs)."""
-    return repository.user_of_live_session(session_id, user_id, utcnow())
+def user_of_session(session_id: str, user_id: int) -> Actor | None:
+    """The user acting through session `session_id`; None if the account is inactive.
+
+    Raises SessionEnded once the session is revoked or expired, or is not the user's.
+    """
+    found = repository.session_user(session_id, user_id, utcnow())
+    if found is None:
+        raise SessionEnded()
+    live, active, id_, email, name, age, role = found
+    if not live:
+        raise SessionEnded()
+    return Actor(id=id_, email=email, name=name, age=age, role=role) if active else None
 
 
 def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:

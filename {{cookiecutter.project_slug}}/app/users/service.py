@@ -21,7 +21,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.users import repository
-from app.users.models import ROLE_ADMIN, ROLE_USER, User
+from app.users.models import ROLE_ADMIN, ROLE_USER, Actor, User
 
 signals = Namespace()
 # Sent with the user's id before the commit that deactivates or deletes the account.
@@ -77,11 +77,23 @@ def get_user(user_id: int) -> User | None:
     return repository.get_by_id(user_id)
 
 
-def get_visible_user(viewer: User, user_id: int) -> User:
-    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404)."""
+def get_visible_user(viewer: Actor, user_id: int) -> Actor | User:
+    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404).
+
+    Their own account is the viewer itself, as the token check has just read it.
+    """
     if viewer.id == user_id:
         return viewer
-    user = repository.get_by_id(user_id) if viewer.is_admin else None
+    return _editable_user(viewer, user_id)
+
+
+def account_of(actor: Actor) -> User:
+    """The stored account of `actor`, to change it (gone since the token check: 404)."""
+    return _editable_user(actor, actor.id)
+
+
+def _editable_user(actor: Actor, user_id: int) -> User:
+    user = repository.get_by_id(user_id) if actor.is_admin or actor.id == user_id else None
     if user is None:
         raise UserNotFound()
     return user
@@ -93,9 +105,9 @@ def list_users(page: int, per_page: int) -> UserPage:
     return UserPage(items=items, total=repository.count(), page=page, per_page=per_page)
 
 
-def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
+def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     """Apply `changes` to user `user_id` as `actor` may; deactivation ends its sessions."""
-    user = get_visible_user(actor, user_id)
+    user = _editable_user(actor, user_id)
     if not actor.is_admin and changes.keys() - SELF_EDITABLE:
         raise PermissionDenied()
     demoted = changes.get("role", ROLE_ADMIN) != ROLE_ADMIN
@@ -117,7 +129,7 @@ def promote(user: User) -> None:
     user.role = repository.get_role(ROLE_ADMIN)
 
 
-def delete_user(actor: User, user_id: int) -> None:
+def delete_user(actor: Actor, user_id: int) -> None:
     """Delete user `user_id` with everything kept about it (`actor` is an admin)."""
     user = repository.get_by_id(user_id)
     if user is None:
@@ -129,7 +141,7 @@ def delete_user(actor: User, user_id: int) -> None:
     db.session.commit()
 
 
-def _keep_an_admin(actor: User, admin: User) -> None:
+def _keep_an_admin(actor: Actor, admin: User) -> None:
     """Refuse to take `admin` away if no other active admin would remain, or if it is `actor`.
 
     An admin never removes their own rights: a stolen or mistyped request cannot lock the
