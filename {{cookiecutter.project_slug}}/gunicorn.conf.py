@@ -23,9 +23,11 @@ from app.config import config_for, env, env_int  # noqa: E402 - after .env is lo
 from app.core import metrics  # noqa: E402
 from app.core.logging import JsonFormatter  # noqa: E402
 
-config = config_for()
+app_config = config_for()
 # Counters in process memory are per worker: N workers would allow N times every limit.
-PER_PROCESS_LIMITS = config.RATELIMIT_ENABLED and config.RATELIMIT_STORAGE_URI.startswith("memory")
+PER_PROCESS_LIMITS = app_config.RATELIMIT_ENABLED and app_config.RATELIMIT_STORAGE_URI.startswith(
+    "memory"
+)
 
 bind = [env("BIND", f"0.0.0.0:{env('PORT', '8000')}")]
 workers = env_int("WEB_CONCURRENCY", 1 if PER_PROCESS_LIMITS else 2)
@@ -35,17 +37,17 @@ graceful_timeout = env_int("GUNICORN_GRACEFUL_TIMEOUT", 30)
 keepalive = 5
 pidfile = env("GUNICORN_PIDFILE") or None
 # X-Forwarded-Proto is believed as far as the app's ProxyFix believes X-Forwarded-*.
-forwarded_allow_ips = env("FORWARDED_ALLOW_IPS", "*" if config.TRUSTED_PROXY_HOPS else "")
-if config.METRICS_BIND:
+forwarded_allow_ips = env("FORWARDED_ALLOW_IPS", "*" if app_config.TRUSTED_PROXY_HOPS else "")
+if app_config.METRICS_BIND:
     if not env("PROMETHEUS_MULTIPROC_DIR"):
         raise RuntimeError(
             "METRICS_BIND needs PROMETHEUS_MULTIPROC_DIR, one directory per instance"
         )
-    bind.append(config.METRICS_BIND)
+    bind.append(app_config.METRICS_BIND)
 
 # gunicorn's own lines (start, workers, errors) in the app's format; the root logger gets no
 # handler, so no line is printed twice.
-loglevel = config.LOG_LEVEL.lower()
+loglevel = app_config.LOG_LEVEL.lower()
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -59,14 +61,14 @@ logconfig_dict = {
 # Server hooks: https://docs.gunicorn.org/en/stable/settings.html#server-hooks
 def on_starting(server):
     # A new start is never draining, even if the last stop left its drain file behind.
-    if config.DRAIN_FILE:
-        Path(config.DRAIN_FILE).unlink(missing_ok=True)
-    if config.METRICS_BIND:
+    if app_config.DRAIN_FILE:
+        Path(app_config.DRAIN_FILE).unlink(missing_ok=True)
+    if app_config.METRICS_BIND:
         metrics.clear_multiprocess_dir()
 
 
 def child_exit(server, worker):
-    if config.METRICS_BIND:
+    if app_config.METRICS_BIND:
         metrics.forget_worker(worker.pid)
 
 
