@@ -39,10 +39,14 @@ def add(row: AuthSession | RefreshToken | AccountToken) -> None:
 def session_user(session_id: str, user_id: int, now: datetime) -> SessionUser | None:
     """Session `session_id` of user `user_id`: (live, user active, id, email, name, age, role).
 
-    One round trip on a connection of its own in autocommit mode, outside the request's ORM
-    session: no transaction is begun, so none is rolled back when the connection goes back.
+    One round trip on a connection of its own, outside the request's ORM session, that leaves no
+    transaction to roll back: in autocommit mode on a database server; SQLite's driver begins
+    none for a SELECT, and switching its mode would cost two statements more.
     """
-    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+    engine = db.engine
+    with engine.connect() as connection:
+        if engine.dialect.name != "sqlite":
+            connection.execution_options(isolation_level="AUTOCOMMIT")
         found = connection.execute(
             SESSION_USER, {"session_id": session_id, "user_id": user_id, "now": now}
         ).first()
