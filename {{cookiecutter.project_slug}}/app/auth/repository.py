@@ -4,8 +4,10 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, Row, and_, bindparam, delete, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.auth.models import AccountToken, AuthSession, RefreshToken
+from app.config import AUTOCOMMIT_BIND
 from app.core.database import utcnow
 from app.extensions import db
 from app.users.models import Role, User
@@ -39,18 +41,23 @@ def add(row: AuthSession | RefreshToken | AccountToken) -> None:
 def session_user(session_id: str, user_id: int, now: datetime) -> SessionUser | None:
     """Session `session_id` of user `user_id`: (live, user active, id, email, name, age, role).
 
-    One round trip on a connection of its own, outside the request's ORM session, that leaves no
-    transaction to roll back: in autocommit mode on a database server; SQLite's driver begins
-    none for a SELECT, and switching its mode would cost two statements more.
+    One round trip, outside the request's ORM session, that leaves no transaction to roll back:
+    on a database server through the autocommit engine (app/config.py), whose pool pings no
+    connection; one the server dropped (a restart, a failover) fails here, SQLAlchemy replaces
+    the pool's connections, and this read is asked again.
     """
-    engine = db.engine
-    with engine.connect() as connection:
-        if engine.dialect.name != "sqlite":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        found = connection.execute(
-            SESSION_USER, {"session_id": session_id, "user_id": user_id, "now": now}
-        ).first()
-    return found
+    parameters = {"session_id": session_id, "user_id": user_id, "now": now}
+    try:
+        return _ask_session_user(parameters)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _ask_session_user(parameters)
+
+
+def _ask_session_user(parameters: dict[str, Any]) -> SessionUser | None:
+    with db.engines.get(AUTOCOMMIT_BIND, db.engine).connect() as connection:
+        return connection.execute(SESSION_USER, parameters).first()
 
 
 def _rowcount(statement: Any) -> int:
