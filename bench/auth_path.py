@@ -20,6 +20,7 @@ import statistics
 import subprocess
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -51,6 +52,8 @@ def wait_for(url: str, process: subprocess.Popen) -> None:
         try:
             call(url)
             return
+        except urllib.error.HTTPError:
+            return  # it answers, if not with a 200
         except OSError:
             time.sleep(0.1)
     raise RuntimeError(f"{url} did not answer")
