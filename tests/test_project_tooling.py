@@ -283,7 +283,9 @@ def test_gunicorn_bind_wins_over_port_and_defaults_are_sane(bake):
     bound = gunicorn_settings(project, BIND="127.0.0.1:8123", PORT="9001")
     # Counters in one process's memory hold as written only in one worker; shared, several.
     in_memory = gunicorn_settings(project, RATELIMIT_STORAGE_URI="memory://")
-    unlimited = gunicorn_settings(project, RATELIMIT_ENABLED="false", RATELIMIT_STORAGE_URI="memory://")
+    unlimited = gunicorn_settings(
+        project, RATELIMIT_ENABLED="false", RATELIMIT_STORAGE_URI="memory://"
+    )
 
     assert (defaults["bind"], defaults["workers"], defaults["threads"]) == (
         "['0.0.0.0:8000']",
