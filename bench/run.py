@@ -8,7 +8,6 @@ figure is the median over the rounds. Load comes from wrk on loopback, bounded i
 """
 
 import argparse
-import itertools
 import json
 import os
 import re
@@ -25,24 +24,13 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from project import ROOT, bake, login_token, prepared, served, worker_pids
 
-from tests.conftest import (  # noqa: E402 - needs ROOT on sys.path
-    free_port,
-    fresh_database,
-    http,
-    migrate_with_admin,
-    project_venv,
-    running,
-    wait_for_http,
-)
-
+BENCH = ROOT / "bench"
 COOKIECUTTER = str(ROOT / ".venv" / "bin" / "cookiecutter")
-EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
-# Limits stay on (their cost is part of every request) but high enough never to trip.
-HIGH_LIMIT = "100000000 per minute"
-WORKERS = 2
+# What `make bench` reports as pass or short (issue 20): the render's share of the floor's
+# requests/s on PostgreSQL with Redis, and of bare Flask's on SQLite with in-memory limits.
+FLOOR_TARGETS = {"postgresql_redis": ("floor", 0.40), "sqlite_memory": ("bare", 0.30)}
 
 
 def median(values: list[float]) -> float:
@@ -69,19 +57,6 @@ def timed(command: list[str], cwd: Path = ROOT) -> float:
     started = time.perf_counter()
     subprocess.run(command, cwd=cwd, check=True, capture_output=True)
     return time.perf_counter() - started
-
-
-def bake(out: Path, template: Path = ROOT, **answers: object) -> Path:
-    args = [
-        f"{key}={'yes' if value is True else 'no' if value is False else value}"
-        for key, value in answers.items()
-    ]
-    subprocess.run(
-        [COOKIECUTTER, "--no-input", "-o", str(out), str(template), *args],
-        check=True,
-        capture_output=True,
-    )
-    return next(path for path in out.iterdir() if path.is_dir())
 
 
 # 1. Render ------------------------------------------------------------------------------
@@ -209,148 +184,100 @@ def _latency(output: str, percentile: str) -> float:
     return round(float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit], 3)
 
 
-def app_env(database_url: str, storage: str = "memory://", **extra: str) -> dict[str, str]:
-    return {
-        "FLASK_ENV": "production",
-        "SECRET_KEY": "s" * 48,
-        "JWT_SECRET_KEY": "j" * 48,
-        "DATABASE_URL": database_url,
-        "RATELIMIT_STORAGE_URI": storage,
-        "RATELIMIT_DEFAULT": HIGH_LIMIT,
-        "RATELIMIT_USERS": HIGH_LIMIT,
-        "RATELIMIT_LOGIN": HIGH_LIMIT,
-        "RATELIMIT_LOGIN_ACCOUNT": HIGH_LIMIT,
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
-
-
-@contextmanager
-def served(
-    project: Path, env: dict[str, str], app: str = "wsgi:app", chdir: Path | None = None
-) -> Iterator[tuple[str, subprocess.Popen]]:
-    """Serve `app` under gunicorn with WORKERS sync workers; yield its base URL and process.
-
-    Every server, the bare app's included, runs with the rendered project's gunicorn.conf.py
-    (JSON access line per request, timeouts): identical gunicorn settings on both sides.
-    """
-    venv = project_venv(project)
-    port = free_port()
-    command = [
-        str(venv / "bin" / "gunicorn"),
-        "-c", str(project / "gunicorn.conf.py"),
-        "-w", str(WORKERS),
-        "--threads", "1",  # sync workers, whatever gunicorn.conf.py picks for in-memory limits
-        "-b", f"127.0.0.1:{port}",
-        app,
-    ]  # fmt: skip
-    log = Path(tempfile.mkstemp(prefix="bench-server-", suffix=".log")[1])
-    # The config file imports the project's logging setup, so the project must be importable.
-    env = {**env, "PYTHONPATH": str(project)}
-    with running(command, chdir or project, env, log) as process:
-        base = f"http://127.0.0.1:{port}"
-        wait_for_http(f"{base}/health")
-        yield base, process
-
-
-_projects = itertools.count()
-
-
-def prepared_project(
-    scratch: Path, database: str, storage: str, stack: ExitStack, template: Path = ROOT
-) -> tuple:
-    """Render, migrate and create the benchmark admin; return project, env and database URL."""
-    name = f"{database}-{storage}-{template.name}-{next(_projects)}"
-    project = bake(scratch / name, template, database=database, rate_limit_storage=storage)
-    project_venv(project)
-    if database == "sqlite":
-        url = f"sqlite:///{scratch / f'{name}.db'}"
-    else:
-        url = stack.enter_context(fresh_database(database))
-    env = app_env(url, "redis://127.0.0.1:6379/0" if storage == "redis" else "memory://")
-    migrate_with_admin(project, env, EMAIL, PASSWORD)
-    return project, env, url
-
-
-def login_token(base: str) -> str:
-    status, body, _ = http("POST", f"{base}/auth/login", {"email": EMAIL, "password": PASSWORD})
-    assert status == 200, body
-    return body["access_token"]
-
-
 def worker_rss_mb(master: subprocess.Popen) -> float:
-    """Largest resident set of the gunicorn workers (children of the master process)."""
-    children = subprocess.run(
-        ["pgrep", "-P", str(master.pid)], capture_output=True, text=True
-    ).stdout.split()
-    # `running` starts gunicorn directly, so its workers are the master's children.
+    """Largest resident set of the gunicorn workers."""
     sizes = []
-    for pid in children:
+    for pid in worker_pids(master):
         status = Path(f"/proc/{pid}/status").read_text()
         sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
     return round(max(sizes), 1)
 
 
+def summary(runs: list[dict]) -> dict:
+    return {key: median([run[key] for run in runs]) for key in ("rps", "p50_ms", "p99_ms")}
+
+
+def rps_ratio(runs: list[dict], base: list[dict]) -> float:
+    return ratio_to([run["rps"] for run in runs], [run["rps"] for run in base])
+
+
 def bench_overhead(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
-    """/health and an authenticated GET /users/<id> against the bare app; with `before`, the
-    template at that revision is served and measured in the same interleaved rounds."""
+    """/health against the bare app; with `before`, the template at that revision is served
+    and measured in the same interleaved rounds."""
     with ExitStack() as stack:
-        templates = templates_to_measure(before, scratch, stack)
-        targets = {}
-        for label, template in templates.items():
-            project, env, _ = prepared_project(scratch, "sqlite", "memory", stack, template)
-            api, master = stack.enter_context(served(project, env))
-            targets[label] = (api, login_token(api), master)
-        bare, _ = stack.enter_context(served(project, {}, "bare_app:app", ROOT / "bench"))
-        runs = {"bare": partial(wrk, f"{bare}/health", seconds)}
-        for label, (api, token, _) in targets.items():
+        masters, runs = {}, {}
+        for label, template in templates_to_measure(before, scratch, stack).items():
+            project, env = stack.enter_context(prepared(scratch, "sqlite", "memory", template))
+            api, masters[label] = stack.enter_context(served(project, env))
             runs[f"health_{label}"] = partial(wrk, f"{api}/health", seconds)
-            runs[f"user_{label}"] = partial(wrk, f"{api}/users/1", seconds, token=token)
+        bare, _ = stack.enter_context(served(project, env, "bare_app:app", BENCH))
+        runs["bare"] = partial(wrk, f"{bare}/health", seconds)
         for run in runs.values():
             run()  # warm-up
         results = interleave(rounds, **runs)
-        rss = {label: worker_rss_mb(master) for label, (_, _, master) in targets.items()}
-    report: dict = {"bare": summarise(results["bare"], results["bare"], None)}
-    for label in templates:
-        report[f"health_{label}"] = summarise(results[f"health_{label}"], results["bare"], 0.75)
-        report[f"get_user_sqlite_{label}"] = summarise(
-            results[f"user_{label}"], results["bare"], 0.55
-        )
-    report["worker_rss_mb"] = rss
-    report["target_worker_rss_mb"] = 80
-    return report
+        rss = {label: worker_rss_mb(master) for label, master in masters.items()}
+    report: dict = {"bare": summary(results["bare"])}
+    for label in masters:
+        health = results[f"health_{label}"]
+        report[f"health_{label}"] = {
+            **summary(health),
+            "ratio_to_bare": rps_ratio(health, results["bare"]),
+            "target_ratio": 0.75,
+        }
+    return {**report, "worker_rss_mb": rss, "target_worker_rss_mb": 80}
 
 
-def summarise(runs: list[dict], bare: list[dict], target: float | None) -> dict:
-    return {
-        "rps": median([r["rps"] for r in runs]),
-        "p50_ms": median([r["p50_ms"] for r in runs]),
-        "p99_ms": median([r["p99_ms"] for r in runs]),
-        "ratio_to_bare": ratio_to([r["rps"] for r in runs], [b["rps"] for b in bare]),
-        "target_ratio": target,
-    }
-
-
-def bench_postgres_redis(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
-    """Authenticated GET /users/<id> on PostgreSQL with Redis limits, against the bare app;
-    with `before`, that revision's render too, each on a database of its own."""
+def bench_floor(rounds: int, seconds: int, scratch: Path, before: str | None) -> dict:
+    """Authenticated GET of one's own user: the render against the floor app on the same
+    database and token, and against bare Flask's /health, on SQLite with in-memory limits and on
+    PostgreSQL with Redis; with `before`, that revision's render too, on a database of its own.
+    Every server runs under the same gunicorn settings, all in the same interleaved rounds."""
+    backends = {"sqlite_memory": ("sqlite", "memory"), "postgresql_redis": ("postgresql", "redis")}
     with ExitStack() as stack:
-        templates = templates_to_measure(before, scratch, stack)
         runs = {}
-        for label, template in templates.items():
-            project, env, _ = prepared_project(scratch, "postgresql", "redis", stack, template)
-            api, _ = stack.enter_context(served(project, env))
-            url, token = f"{api}/users/1", login_token(api)
-            wrk(url, 1, token=token)
-            runs[label] = partial(wrk, url, seconds, token=token)
-        sqlite_project, _, _ = prepared_project(scratch, "sqlite", "memory", stack)
-        bare, _ = stack.enter_context(served(sqlite_project, {}, "bare_app:app", ROOT / "bench"))
-        wrk(f"{bare}/health", 1)
-        results = interleave(rounds, bare=partial(wrk, f"{bare}/health", seconds), **runs)
-    return {
-        f"get_user_postgresql_redis_{label}": summarise(results[label], results["bare"], None)
-        for label in templates
-    }
+        templates = templates_to_measure(before, scratch, stack)
+        for backend, (database, storage) in backends.items():
+            for label, template in templates.items():
+                project, env = stack.enter_context(prepared(scratch, database, storage, template))
+                api, _ = stack.enter_context(served(project, env))
+                token, user = login_token(api)
+                runs[f"{backend}_{label}"] = partial(
+                    wrk, f"{api}/users/{user}", seconds, connections=8, token=token
+                )
+                if label == "after":
+                    floor, _ = stack.enter_context(served(project, env, "floor_app:app", BENCH))
+                    runs[f"{backend}_floor"] = partial(
+                        wrk, f"{floor}/users/{user}", seconds, connections=8, token=token
+                    )
+        bare, _ = stack.enter_context(served(project, env, "bare_app:app", BENCH))
+        runs["bare"] = partial(wrk, f"{bare}/health", seconds, connections=8)
+        for run in runs.values():
+            run()  # warm-up; also proves every target answers 200 with this token
+        results = interleave(rounds, **runs)
+    report: dict = {"bare": summary(results["bare"])}
+    for backend in backends:
+        floor = results[f"{backend}_floor"]
+        report[f"{backend}_floor"] = {
+            **summary(floor),
+            "ratio_to_bare": rps_ratio(floor, results["bare"]),
+        }
+        for label in templates:
+            render = results[f"{backend}_{label}"]
+            ratios = {
+                "floor": rps_ratio(render, floor),
+                "bare": rps_ratio(render, results["bare"]),
+            }
+            base, target = FLOOR_TARGETS[backend]
+            report[f"{backend}_{label}"] = {
+                **summary(render),
+                "ratio_to_floor": ratios["floor"],
+                "ratio_to_bare": ratios["bare"],
+                f"target_ratio_to_{base}": target,
+                "verdict": "pass" if ratios[base] >= target else "short",
+            }
+            verdict = report[f"{backend}_{label}"]["verdict"]
+            print(f"{backend} {label}: {ratios[base]:.3f} of {base} (target {target}): {verdict}")
+    return report
 
 
 def seed_users(database: Path, total: int) -> None:
@@ -370,7 +297,8 @@ def bench_scaling(rounds: int, seconds: int, scratch: Path) -> dict:
     """First and last page of GET /users on a 1,000-user and a 100,000-user table, served by
     two servers side by side so that every measurement is interleaved with the others."""
     with ExitStack() as stack:
-        project, env, url = prepared_project(scratch, "sqlite", "memory", stack)
+        project, env = stack.enter_context(prepared(scratch, "sqlite", "memory"))
+        url = env["DATABASE_URL"]
         sources = {}
         for total in (1_000, 100_000):
             database = scratch / f"users-{total}.db"
@@ -379,7 +307,7 @@ def bench_scaling(rounds: int, seconds: int, scratch: Path) -> dict:
             api, _ = stack.enter_context(
                 served(project, env | {"DATABASE_URL": f"sqlite:///{database}"})
             )
-            sources[total] = (api, login_token(api))
+            sources[total] = (api, login_token(api)[0])
         pages = {
             f"{where}_{total}": (api, token, page)
             for total, (api, token) in sources.items()
@@ -419,9 +347,9 @@ print(time.perf_counter() - started)
 
 def bench_login(rounds: int, scratch: Path) -> dict:
     with ExitStack() as stack:
-        project, env, _ = prepared_project(scratch, "sqlite", "memory", stack)
+        project, env = stack.enter_context(prepared(scratch, "sqlite", "memory"))
         api, _ = stack.enter_context(served(project, env))
-        python = str(project_venv(project) / "bin" / "python")
+        python = str(project / ".venv" / "bin" / "python")
         login_token(api)
 
         def login() -> float:
@@ -448,13 +376,13 @@ def bench_login(rounds: int, scratch: Path) -> dict:
 
 
 def bench_suite(rounds: int, scratch: Path) -> dict:
-    project = bake(scratch / "suite")
-    pytest = str(project_venv(project) / "bin" / "pytest")
+    project = bake(scratch / "suite", setup_environment=True)
+    pytest = str(project / ".venv" / "bin" / "pytest")
     times = [timed([pytest, "-q", "-p", "no:cacheprovider"], cwd=project) for _ in range(rounds)]
     return {"wall_s": median(times), "runs": [round(t, 2) for t in times], "target_s": 15}
 
 
-PARTS = ("render", "overhead", "postgres_redis", "scaling", "login", "suite")
+PARTS = ("render", "overhead", "floor", "scaling", "login", "suite")
 
 
 def main() -> None:
@@ -477,9 +405,7 @@ def main() -> None:
     parts = {
         "render": lambda: bench_render(args.rounds * 2, args.before),
         "overhead": lambda: bench_overhead(args.rounds, args.seconds, scratch, args.before),
-        "postgres_redis": lambda: bench_postgres_redis(
-            args.rounds, args.seconds, scratch, args.before
-        ),
+        "floor": lambda: bench_floor(args.rounds, args.seconds, scratch, args.before),
         "scaling": lambda: bench_scaling(args.rounds, max(2, args.seconds // 2), scratch),
         "login": lambda: bench_login(args.rounds * 3, scratch),
         "suite": lambda: bench_suite(3, scratch),

@@ -2,16 +2,35 @@
 (optionally) create .venv, install the pinned requirements, create the database and migrate."""
 
 import os
+import platform
 import secrets
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
 SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
 SECRET_BYTES = 48
-DOCKER_FILES = ("Dockerfile", ".dockerignore", "docker-compose.yml", "docker")
+DOCKER_FILES = (
+    "Dockerfile",
+    ".dockerignore",
+    "docker-compose.yml",
+    "docker",
+    # CI's image job: build, start with compose, check the image.
+    ".github/compose-ci.yml",
+    "scripts/ci/write_env.sh",
+    "scripts/ci/image_has_no_secrets.sh",
+)
+# deploy/ and CI's kind job: the cluster's servers, the Secret, the restart under load.
+KUBERNETES_FILES = (
+    "deploy",
+    ".github/kind",
+    "scripts/ci/secret_env.sh",
+    "scripts/ci/restart_under_load.sh",
+    "scripts/ci/request_loop.py",
+)
 STEP_TIMEOUT = 900
 # What each command a user may have to run by hand does, for the printed next steps.
 BY_HAND = {
@@ -46,7 +65,7 @@ def remove_unused_files(
     if not use_docker:
         remove_paths(project, DOCKER_FILES)
     if deploy_target != "kubernetes":
-        remove_paths(project, ("deploy",))
+        remove_paths(project, KUBERNETES_FILES)
     if license_name == "Not open source":
         remove_paths(project, ("LICENSE",))
 
@@ -91,6 +110,19 @@ def find_python(version: str) -> str:
         if probe is not None and probe.returncode == 0:
             return candidate
     return sys.executable
+
+
+def venv_python_note(version: str, python: str, project: Path) -> str | None:
+    """One line naming the Python .venv gets instead of python<version>; None if it gets that."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    if python != sys.executable or running == version:
+        return None
+    pyproject = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))
+    return (
+        f"python{version} is not installed here: .venv gets Python {platform.python_version()}"
+        f" ({sys.executable}), which requires-python {pyproject['project']['requires-python']}"
+        f" admits; the Docker image and CI run {version}."
+    )
 
 
 def setup_steps(project: Path, python: str, uv: str | None, database: str) -> list[Step]:
@@ -185,7 +217,10 @@ def main() -> None:
     write_env_file(project, generate_secrets(secret_names(use_docker, database)))
     left = list(BY_HAND)
     if r"""{{ cookiecutter.setup_environment }}""" == "True":
-        python = find_python(r"""{{ cookiecutter.python_version }}""")
+        version = r"""{{ cookiecutter.python_version }}"""
+        python = find_python(version)
+        if note := venv_python_note(version, python, project):
+            print(note)
         steps = setup_steps(project, python, shutil.which("uv"), database)
         left = set_up_environment(project, slug, steps)
     print(next_steps(slug, left))

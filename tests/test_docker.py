@@ -242,7 +242,7 @@ def test_api_runs_in_production_against_the_services_of_the_stack(bake, database
         "MAIL_PORT": "1025",
     }
     if storage == "redis":
-        expected["REDIS_URL"] = "redis://redis:6379/0"
+        expected["RATELIMIT_STORAGE_URI"] = "redis://redis:6379/0"
     assert api["env_file"] == ".env"
     assert api["environment"] == expected
 

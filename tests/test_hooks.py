@@ -1,11 +1,15 @@
 """The hooks' helpers, imported and called directly."""
 
 import importlib.util
+import json
+import platform
 import stat
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from tests.conftest import ROOT
 
@@ -249,3 +253,48 @@ def test_hooks_live_where_cookiecutter_looks():
         "post_gen_project.py",
     }
     assert Path(pre.__file__).parent == Path(post.__file__).parent
+
+
+def write_pyproject(folder: Path) -> Path:
+    (folder / "pyproject.toml").write_text('[project]\nname = "svc"\nrequires-python = ">=3.11"\n')
+    return folder
+
+
+def test_venv_python_note_names_the_interpreter_used_instead_and_requires_python(tmp_path):
+    note = post.venv_python_note("9.99", sys.executable, write_pyproject(tmp_path))
+
+    assert note == (
+        f"python9.99 is not installed here: .venv gets Python {platform.python_version()}"
+        f" ({sys.executable}), which requires-python >=3.11 admits; the Docker image and CI"
+        " run 9.99."
+    )
+
+
+def test_venv_python_note_is_silent_when_the_chosen_python_is_found(tmp_path):
+    project = write_pyproject(tmp_path)
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+    assert post.venv_python_note("3.12", "/usr/bin/python3.12", project) is None
+    assert post.venv_python_note(running, sys.executable, project) is None
+
+
+def test_rendered_requires_python_admits_every_offered_version_and_this_one(bake):
+    project = bake()
+    config = tomllib.loads((project / "pyproject.toml").read_text())
+    allowed = SpecifierSet(config["project"]["requires-python"])
+    choices = json.loads((ROOT / "cookiecutter.json").read_text())["python_version"]
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+
+    assert [version for version in [*choices, running] if version not in allowed] == []
+
+
+def test_ci_files_of_docker_and_kubernetes_go_with_their_option(tmp_path):
+    kept = ("scripts/ci/smoke.sh", "scripts/ci/wait_ready.sh")
+    for name in (*post.DOCKER_FILES, *post.KUBERNETES_FILES, *kept):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+
+    post.remove_unused_files(tmp_path, use_docker=False, license_name="MIT", deploy_target="none")
+
+    left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
+    assert left == sorted(kept)

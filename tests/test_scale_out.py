@@ -347,7 +347,7 @@ def deployment(cookies_session, tmp_path_factory):
             "JWT_SECRET_KEY": "j" * 48,
             "DATABASE_URL": url,
             **PRODUCTION_MAIL,
-            "REDIS_URL": redis.url,
+            "RATELIMIT_STORAGE_URI": redis.url,
             # Enough hashing that a login keeps a worker busy while others accept.
             "PASSWORD_HASH_ITERATIONS": "100000",
             "TRUSTED_PROXY_HOPS": "1",

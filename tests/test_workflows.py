@@ -20,10 +20,14 @@ from tests.conftest import (
     COMBINATIONS,
     COMMON,
     DATABASES,
+    PRODUCTION_MAIL,
     ROOT,
     STORAGES,
+    free_port,
     matrix_cell,
+    project_venv,
     run,
+    running,
 )
 
 TOOLS = Path(sys.executable).parent
@@ -49,6 +53,36 @@ renders = pytest.mark.parametrize(
         for docker, label in ((False, "nodocker"), (True, "docker"))
     ],
 )
+# Docker renders on a database server also deploy to Kubernetes: every job the rendered CI has.
+FULL = {"use_docker": True, "deploy_target": "kubernetes"}
+# The template CI's image and kubernetes jobs render this, and then run the rendered jobs' steps.
+TEMPLATE_CI_RENDER = {"database": "postgresql", "rate_limit_storage": "redis", **FULL}
+IMAGE_STEPS = [
+    "Write .env with fresh secrets",
+    "Build the image (no push)",
+    "Start it with compose, with its services",
+    "Wait for /ready",
+    "Register, log in and read one's own user",
+    "The API runs as a non-root user",
+    "No secret baked into the image",
+    "The stack's logs, on failure",
+]
+KUBERNETES_STEPS = [
+    "Start a throwaway kind cluster",
+    "Load the image into the cluster, under the name the overlay gives it",
+    "A database in the cluster, and the Secret",
+    "Run the migration Job to completion",
+    "Roll out the Deployment",
+    "Register, log in and read one's own user through the Service",
+    "A rolling restart under a request loop loses no request",
+    "The cluster's state, on failure",
+]
+
+
+def full_answers(database: str, docker: bool) -> dict[str, object]:
+    if docker and database != "sqlite":
+        return FULL
+    return {"use_docker": docker}
 
 
 def load(path: Path) -> dict:
@@ -188,6 +222,12 @@ def test_pull_request_ci_never_asks_the_package_index_for_new_releases():
     assert "test-newest" not in text
 
 
+def working_directory(job: dict, step: dict) -> str:
+    """Where a step runs: its own working-directory, else the job's default, else the root."""
+    default = job.get("defaults", {}).get("run", {}).get("working-directory", ".")
+    return step.get("working-directory", default)
+
+
 def make_targets(makefile: Path) -> set[str]:
     return set(re.findall(r"(?m)^([a-z][a-z-]*):", makefile.read_text()))
 
@@ -198,7 +238,7 @@ def test_template_workflows_run_only_make_targets_that_exist(workflow):
         target
         for job in template_workflow(workflow)["jobs"].values()
         for step in job["steps"]
-        if "run" in step and "working-directory" not in step  # those run inside a render
+        if "run" in step and working_directory(job, step) == "."  # not inside a render
         for target in re.findall(r"\bmake ([a-z][a-z-]*)", step["run"])
     }
 
@@ -225,11 +265,14 @@ def test_template_workflow_shell_steps_pass_shellcheck(tmp_path):
 
 
 def all_workflow_files(bake) -> list[Path]:
-    """The template's workflows, and the rendered workflow of every database x storage."""
+    """The template's workflows, and the rendered workflow of every database x storage, and
+    of the Docker renders (with Kubernetes on a database server)."""
     rendered = [
-        bake(database=database, rate_limit_storage=storage) / RENDER_WORKFLOW
+        bake(database=database, rate_limit_storage=storage, **full_answers(database, docker))
+        / RENDER_WORKFLOW
         for database in DATABASES
         for storage in STORAGES
+        for docker in (False, True)
     ]
     return [*TEMPLATE_WORKFLOWS, *rendered]
 
@@ -262,7 +305,7 @@ def test_zizmor_finds_nothing_in_the_template_workflows():
 def test_zizmor_finds_nothing_in_the_rendered_workflow_and_dependabot(
     bake, database, storage, docker
 ):
-    project = bake(database=database, rate_limit_storage=storage, use_docker=docker)
+    project = bake(database=database, rate_limit_storage=storage, **full_answers(database, docker))
 
     result = zizmor(project / ".github")
 
@@ -443,3 +486,283 @@ def test_every_security_exception_in_the_app_says_why(bake):
     assert [
         (name, line) for name, line in exceptions if not re.search(r"noqa: S\d+ - \w", line)
     ] == []
+
+
+# What only a hosted runner can run: the Python axis, the image, the cluster. Checked here for
+# shape; the jobs themselves run on GitHub.
+
+
+def steps_by_name(job: dict) -> list[str]:
+    return [step["name"] for step in job["steps"] if "name" in step]
+
+
+def uses(job: dict) -> list[str]:
+    return [step["uses"].split("@")[0] for step in job["steps"] if "uses" in step]
+
+
+def rendered_run_steps(job: dict) -> list[tuple[str, str]]:
+    """(name, script) of each `run:` step, as a rendered job runs them."""
+    return [(step["name"], step["run"]) for step in job["steps"] if "run" in step]
+
+
+def test_python_axis_is_every_python_version_answer():
+    answers = json.loads((ROOT / "cookiecutter.json").read_text())
+    python = template_workflow("ci.yml")["jobs"]["python"]
+
+    assert python["strategy"]["matrix"] == {"python_version": answers["python_version"]}
+    (setup,) = [step for step in python["steps"] if "setup-python" in step.get("uses", "")]
+    assert setup["with"]["python-version"] == "${{ matrix.python_version }}"
+    assert python["env"] == {"PYTHON_VERSION": "${{ matrix.python_version }}"}
+
+
+def test_python_job_renders_for_its_python_and_installs_lints_migrates_and_tests_there():
+    python = template_workflow("ci.yml")["jobs"]["python"]
+    render, *in_render = python["steps"][2:]
+
+    assert render["working-directory"] == "."
+    assert 'setup_environment=no \\\n  python_version="$PYTHON_VERSION"' in render["run"]
+    assert python["defaults"]["run"]["working-directory"] == "build/my_flask_api"
+    assert [step["run"].strip() for step in in_render] == [
+        "make install\n.venv/bin/python -m pip check\n.venv/bin/python --version",
+        "make lint",
+        "make migrate check",
+        "make test",
+    ]
+    assert "working-directory" not in str(in_render)
+    makefile = ROOT / "{{cookiecutter.project_slug}}" / "Makefile"
+    assert {"install", "lint", "migrate", "check", "test"} <= make_targets(makefile)
+
+
+@pytest.mark.parametrize(
+    ("database", "storage"),
+    [("sqlite", "memory"), ("postgresql", "redis"), ("mysql", "memory")],
+    ids=["sqlite-memory", "postgresql-redis", "mysql-memory"],
+)
+def test_rendered_image_job_builds_starts_smoke_tests_and_inspects_the_image(
+    bake, database, storage
+):
+    project = bake(database=database, rate_limit_storage=storage, **full_answers(database, True))
+    image = rendered_jobs(project)["image"]
+    compose = load(project / "docker-compose.yml")["services"]
+
+    assert steps_by_name(image)[: len(IMAGE_STEPS)] == IMAGE_STEPS
+    assert image["env"]["COMPOSE_FILE"] == "docker-compose.yml:.github/compose-ci.yml"
+    assert image["if"] == "github.event_name != 'schedule'"
+    assert "services" not in image  # compose starts them, as on a laptop
+    expected = {"api", "mailpit"} | ({"db"} if database != "sqlite" else set())
+    assert set(compose) == expected | ({"redis"} if storage == "redis" else set())
+    run_lines = dict(rendered_run_steps(image))
+    assert run_lines["Build the image (no push)"] == "docker compose build api"
+    assert "push" not in " ".join(run_lines.values()).replace("(no push)", "")
+    assert "docker compose exec -T api id -u" in run_lines["The API runs as a non-root user"]
+
+
+def test_compose_override_of_the_image_job_only_names_the_image(bake):
+    project = bake(use_docker=True)
+    override = project / ".github" / "compose-ci.yml"
+
+    result = check_schema("vendor.compose-spec", override)
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert load(override) == {
+        "services": {"api": {"image": "${IMAGE:?set IMAGE to the name the image gets}"}}
+    }
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mysql"])
+def test_rendered_kubernetes_job_deploys_the_image_job_s_image_to_kind(bake, database):
+    project = bake(database=database, rate_limit_storage="redis", **FULL)
+    jobs = rendered_jobs(project)
+    image, kubernetes = jobs["image"], jobs["kubernetes"]
+    example = (project / "deploy" / "kubernetes" / "base" / "secret.example").read_text()
+    secret_keys = set(re.findall(r"(?m)^([A-Z_]+)=", example))
+
+    assert kubernetes["needs"] == "image"
+    assert steps_by_name(kubernetes) == KUBERNETES_STEPS
+    assert uses(kubernetes) == [
+        "actions/checkout",
+        "actions/download-artifact",
+        "helm/kind-action",
+    ]
+    assert uses(image)[-1] == "actions/upload-artifact"
+    assert steps_by_name(image)[-1] == "Save the image for the Kubernetes job"
+    assert kubernetes["env"]["IMAGE"] == image["env"]["IMAGE"]
+    # scripts/ci/secret_env.sh fills SECRET_KEY and JWT_SECRET_KEY, the job's env the rest.
+    assert secret_keys - {"SECRET_KEY", "JWT_SECRET_KEY"} <= set(kubernetes["env"])
+    assert (
+        kubernetes["env"]["DATABASE_URL"].split("://")[0]
+        == {
+            "postgresql": "postgresql+psycopg",
+            "mysql": "mysql+pymysql",
+        }[database]
+    )
+    script = "\n".join(run for _, run in rendered_run_steps(kubernetes))
+    for command in (
+        "kind load docker-image",
+        'kubectl apply -k "$OVERLAY" -l rollout-phase=before',
+        '--for=condition=complete "job/$NAME-migrate"',
+        'rollout status "deployment/$NAME"',
+        'port-forward "service/$NAME"',
+        "scripts/ci/smoke.sh",
+        "scripts/ci/restart_under_load.sh",
+    ):
+        assert command in script
+    restart = (project / "scripts" / "ci" / "restart_under_load.sh").read_text()
+    assert 'rollout restart "deployment/$NAME"' in restart
+
+
+def test_docker_without_kubernetes_has_no_kubernetes_job(bake):
+    jobs = rendered_jobs(bake(database="postgresql", use_docker=True))
+
+    assert "image" in jobs
+    assert "kubernetes" not in jobs
+    assert "actions/upload-artifact" not in uses(jobs["image"])
+
+
+def test_no_docker_renders_neither_job(bake):
+    assert {"image", "kubernetes"} & set(rendered_jobs(bake())) == set()
+
+
+@pytest.mark.parametrize("job", ["image", "kubernetes"])
+def test_template_ci_runs_the_rendered_jobs_steps_on_a_full_render(bake, job):
+    rendered = rendered_jobs(bake(**TEMPLATE_CI_RENDER))[job]
+    template = template_workflow("ci.yml")["jobs"][job]
+    (render,) = [step for step in template["steps"] if step.get("working-directory") == "."]
+    answers = " ".join(
+        f"{key}={'yes' if value is True else value}" for key, value in TEMPLATE_CI_RENDER.items()
+    )
+
+    assert answers in " ".join(render["run"].replace("\\\n", " ").split())
+    assert template["defaults"]["run"]["working-directory"] == "build/my_flask_api"
+    assert rendered_run_steps(template)[1:] == rendered_run_steps(rendered)
+    assert uses(template) == [*uses(rendered)[:1], "actions/setup-python", *uses(rendered)[1:]]
+    assert template["env"] == rendered["env"]
+    assert template.get("needs") == rendered.get("needs")
+
+
+def shellcheck(script: str, path: Path):
+    path.write_text(f"#!/bin/bash\nset -e\n{script}\n")
+    return run([str(TOOLS / "shellcheck"), str(path)], path.parent)
+
+
+def test_rendered_workflow_shell_steps_and_ci_scripts_pass_shellcheck(bake, tmp_path):
+    project = bake(**TEMPLATE_CI_RENDER)
+    steps = [
+        step["run"]
+        for job in rendered_jobs(project).values()
+        for step in job["steps"]
+        if "run" in step
+    ]
+    scripts = sorted((project / "scripts").rglob("*.sh"))
+
+    for number, script in enumerate(steps):
+        result = shellcheck(script, tmp_path / f"step{number}.sh")
+        assert result.returncode == 0, result.stdout
+    assert [path.name for path in scripts] == [
+        "image_has_no_secrets.sh",
+        "restart_under_load.sh",
+        "secret_env.sh",
+        "smoke.sh",
+        "wait_ready.sh",
+        "write_env.sh",
+        "stop.sh",
+    ]
+    result = run([str(TOOLS / "shellcheck"), *map(str, scripts)], project)
+    assert result.returncode == 0, result.stdout
+
+
+# The CI scripts, run here where they can be: against a render served by gunicorn on SQLite in
+# production mode, and the image check against a stand-in for the docker client.
+
+
+@pytest.mark.slow
+def test_ci_scripts_smoke_test_a_running_render_and_fail_on_a_wrong_one(bake, tmp_path):
+    project = bake(use_docker=True)
+    venv = project_venv(project)
+    port = free_port()
+    env = {
+        **PRODUCTION_MAIL,
+        "FLASK_ENV": "production",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'smoke.db'}",
+        "PATH": f"{venv / 'bin'}:{os.environ['PATH']}",
+    }
+    ci = project / "scripts" / "ci"
+    request_loop = bake(**TEMPLATE_CI_RENDER) / "scripts" / "ci" / "request_loop.py"
+    assert run([str(venv / "bin" / "flask"), "db", "upgrade"], project, env).returncode == 0
+    server = [str(venv / "bin" / "gunicorn"), "-c", "gunicorn.conf.py", "-b", f"127.0.0.1:{port}"]
+
+    with running([*server, "wsgi:app"], project, env, tmp_path / "server.log"):
+        url = f"http://127.0.0.1:{port}"
+        ready = run(["sh", str(ci / "wait_ready.sh"), url, "60"], project)
+        smoke = run(["sh", str(ci / "smoke.sh"), url], project)
+        wrong = run(["sh", str(ci / "smoke.sh"), f"{url}/nowhere"], project)
+        loop = run(
+            [str(venv / "bin" / "python"), str(request_loop), f"{url}/health", "1"],
+            project,
+        )
+
+    assert ready.returncode == 0, ready.stderr
+    assert smoke.returncode == 0, smoke.stderr
+    assert re.fullmatch(rf"smoke: registered, logged in and read \S+ at {url}\n", smoke.stdout)
+    assert wrong.returncode == 1
+    assert "smoke: POST /auth/register answered 404, expected 201" in wrong.stderr
+    assert loop.returncode == 0, loop.stdout
+    assert re.search(r"request_loop: [1-9]\d* requests to \S+, 0 failed", loop.stdout)
+
+
+def test_request_loop_fails_when_nothing_answers(bake):
+    script = bake(**TEMPLATE_CI_RENDER) / "scripts" / "ci" / "request_loop.py"
+
+    result = run(
+        [sys.executable, str(script), f"http://127.0.0.1:{free_port()}/health", "0.3"], ROOT
+    )
+
+    assert result.returncode == 1
+    assert re.search(r"request_loop: [1-9]\d* requests to \S+, [1-9]\d* failed", result.stdout)
+
+
+FAKE_DOCKER = """#!/bin/sh
+# Stands in for the docker client: `history` prints $HISTORY, `image inspect` prints $CONFIG.
+case "$1 $2" in
+    "history "*) printf '%s\\n' "$HISTORY" ;;
+    "image inspect") printf '%s\\n' "$CONFIG" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize(
+    ("history", "env_lines", "problem"),
+    [
+        ("COPY . .", ["PATH=/opt/venv/bin", "GPG_KEY=A035C8C19219BA821ECEA86B64E628F8"], None),
+        ("ENV SECRET_KEY=leaked-from-env", ["PATH=/opt/venv/bin"], "a secret value of .env"),
+        ("COPY . .", ["SECRET_KEY=placeholder"], "sets the settings above"),
+        ("COPY . .", ["DATABASE_URL=postgresql://x"], "sets the settings above"),
+    ],
+    ids=["clean", "value-in-history", "secret-in-env", "database-url-in-env"],
+)
+def test_image_secret_check_finds_env_values_and_secret_settings(
+    bake, tmp_path, history, env_lines, problem
+):
+    project = bake(use_docker=True)
+    (project / ".env").write_text(
+        "SECRET_KEY=leaked-from-env\nJWT_SECRET_KEY=other\nMAIL_PASSWORD=\n"
+    )
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    docker = bin_dir / "docker"
+    docker.write_text(FAKE_DOCKER)
+    docker.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "HISTORY": history,
+        "CONFIG": json.dumps([{"Config": {"User": "10001:10001", "Env": env_lines}}]),
+    }
+
+    result = run(["sh", "scripts/ci/image_has_no_secrets.sh", "api:ci", ".env"], project, env)
+
+    if problem is None:
+        assert result.returncode == 0, result.stderr
+        assert "holds none of .env's secrets" in result.stdout
+    else:
+        assert result.returncode == 1
+        assert problem in result.stderr

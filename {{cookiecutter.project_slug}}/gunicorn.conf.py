@@ -23,7 +23,7 @@ from app.config import config_for, env, env_int  # noqa: E402 - after .env is lo
 from app.core import metrics  # noqa: E402
 from app.core.logging import JsonFormatter  # noqa: E402
 
-app_config = config_for()
+app_config = config_for()  # not `config`: gunicorn reads that name as its own setting
 # Counters in process memory are per worker: N workers would allow N times every limit.
 PER_PROCESS_LIMITS = app_config.RATELIMIT_ENABLED and app_config.RATELIMIT_STORAGE_URI.startswith(
     "memory"

@@ -52,8 +52,9 @@ def create_app(config: Config | str | None = None) -> Flask:
     )
     init_security_headers(app, talisman)
     api = Api(app)
-    for blueprint in (health.bp, auth_bp, users_bp):
-        api.register_blueprint(blueprint)
+    api.register_blueprint(health.bp)
+    api.register_blueprint(auth_bp)
+    api.register_blueprint(users_bp)
     docs.register_docs(app)
 
     register_token_callbacks(jwt)

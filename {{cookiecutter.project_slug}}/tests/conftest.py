@@ -32,7 +32,7 @@ DATABASE = make_url(TestingConfig().SQLALCHEMY_DATABASE_URI)
 
 
 def pytest_report_header() -> str:
-    return f"database: {DATABASE.render_as_string(hide_password=True)} (TEST_DATABASE_URL)"
+    return f"database: {DATABASE.render_as_string(hide_password=True)}"
 
 
 @pytest.fixture(scope="session")

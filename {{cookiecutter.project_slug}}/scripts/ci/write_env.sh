@@ -1,0 +1,15 @@
+#!/bin/sh
+# Write .env from .env.sample with fresh random secrets, as the generator did on the laptop
+# (.env is git-ignored, so a CI checkout has none). Overwrites an existing .env.
+set -eu
+
+cd "$(dirname -- "$0")/../.."
+secret() {
+    python3 -c 'import secrets; print(secrets.token_urlsafe(48))'
+}
+# URL-safe base64: no character that sed's replacement or a URL would read specially.
+sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
+    -e "s/^JWT_SECRET_KEY=.*/JWT_SECRET_KEY=$(secret)/" \
+    -e "s/^DB_PASSWORD=.*/DB_PASSWORD=$(secret)/" \
+    .env.sample > .env
+chmod 600 .env
