@@ -4,11 +4,13 @@
         [--database-url URL] [--workers 2] [--threads 1] [--rounds 3] [--seconds 6]
 
 Each NAME is a rendered PROJECT (with extra environment after commas, such as
-RATELIMIT_STORAGE_URI=...). For each round, in alternating order, every project is migrated on
-a fresh database (a SQLite file, or --database-url's server database, emptied first), an admin
-logs in, and wrk -t1 -c8 loads `gunicorn -w WORKERS --threads THREADS -k sync` with that
-admin's access token. Limits stay on, with ceilings that never trip. Printed: the median req/s
-of each and its median ratio to the first NAME, round by round.
+RATELIMIT_STORAGE_URI=..., and workers=N or threads=N for its gunicorn alone). For each round,
+in alternating order, every project is migrated on a fresh database (a SQLite file, or
+--database-url's server database, emptied first), an admin logs in, and wrk -t1 -c8 loads
+`gunicorn -w WORKERS --threads THREADS` (sync workers for one thread) with that admin's access
+token. Limits stay on, with ceilings that never trip. Printed: the median req/s of each and its
+median ratio to the first NAME, round by round; with --floor or --bare, that app runs right after
+each render, on the same database and token, and each render's ratio to it.
 """
 
 import argparse
@@ -91,7 +93,11 @@ def one_run(
     subprocess.run([*flask, "db", "upgrade"], cwd=project, env=env, check=True, capture_output=True)
     admin = ["users", "create-admin", "--email", EMAIL, "--name", "Bench", "--password", PASSWORD]
     subprocess.run([*flask, *admin], cwd=project, env=env, check=True, capture_output=True)
-    base, server = serve(project, "wsgi:app", env, args)
+    # workers=N and threads=N among a target's pairs override --workers and --threads for it.
+    own = argparse.Namespace(**vars(args))
+    own.workers = int(env.pop("workers", args.workers))
+    own.threads = int(env.pop("threads", args.threads))
+    base, server = serve(project, "wsgi:app", env, own)
     try:
         login = call(f"{base}/auth/login", {"email": EMAIL, "password": PASSWORD})
         token, user_id = login["access_token"], login["user"]["id"]
