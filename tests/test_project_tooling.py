@@ -289,15 +289,19 @@ def test_gunicorn_bind_wins_over_port_and_defaults_are_sane(bake):
 
     defaults = gunicorn_settings(project)
     bound = gunicorn_settings(project, BIND="127.0.0.1:8123", PORT="9001")
-    # In-memory counters hold as written only in one process; without them, several workers.
-    shared = gunicorn_settings(project, RATELIMIT_ENABLED="false")
+    # Counters in one process's memory hold as written only in one worker; shared, several.
+    in_memory = gunicorn_settings(project, RATELIMIT_STORAGE_URI="memory://")
+    unlimited = gunicorn_settings(
+        project, RATELIMIT_ENABLED="false", RATELIMIT_STORAGE_URI="memory://"
+    )
 
     assert (defaults["bind"], defaults["workers"], defaults["threads"]) == (
         "['0.0.0.0:8000']",
+        "2",
         "1",
-        "4",
     )
-    assert (shared["workers"], shared["threads"]) == ("2", "1")
+    assert (in_memory["workers"], in_memory["threads"]) == ("1", "4")
+    assert (unlimited["workers"], unlimited["threads"]) == ("2", "1")
     assert (defaults["timeout"], defaults["graceful_timeout"], defaults["keepalive"]) == (
         "30",
         "30",

@@ -47,6 +47,8 @@ RATE_LIMITS = {
 }
 MIN_SECRET_BYTES = 32
 MAIL_SENDERS = ("inline", "worker")
+# The engine whose connections are in autocommit mode, on a database server (SQLALCHEMY_BINDS).
+AUTOCOMMIT_BIND = "autocommit"
 # Seconds to wait for a database or Redis connection before giving up on the request.
 CONNECT_TIMEOUT = 5
 # flask-cors treats an origin containing any of these as a regular expression.
@@ -205,6 +207,24 @@ class Config:
         if url.startswith("mysql"):
             connect_args["charset"] = "utf8mb4"
         return {"pool_pre_ping": True, "pool_recycle": 1800, "connect_args": connect_args}
+
+    @property
+    def SQLALCHEMY_BINDS(self) -> dict[str, Any]:  # noqa: N802
+        """On a database server, a second pool for the token check, the one query of every
+        authenticated request (Flask-SQLAlchemy's binds; SQLALCHEMY_ENGINE_OPTIONS apply too).
+
+        Its connections are in autocommit mode: no transaction to begin or roll back. They are
+        not pinged before each use, which would cost a round trip a request: a connection the
+        server dropped fails the query, SQLAlchemy replaces the pool's connections, and the
+        query (a read) is asked again (app/auth/repository.py; SQLAlchemy's "Disconnect
+        Handling - Optimistic"). SQLite's driver begins no transaction for a SELECT anyway.
+        """
+        url = self.SQLALCHEMY_DATABASE_URI
+        if url.startswith("sqlite"):
+            return {}
+        return {
+            AUTOCOMMIT_BIND: {"url": url, "isolation_level": "AUTOCOMMIT", "pool_pre_ping": False}
+        }
 
     @property
     def RATELIMIT_STORAGE_OPTIONS(self) -> dict[str, Any]:  # noqa: N802

@@ -64,6 +64,12 @@ class RefreshTokenReused(DomainError):
     message = "Refresh token has already been used; the session has been revoked"
 
 
+class SessionEnded(DomainError):
+    # The token's session was revoked (logout, a new password, a deactivation) or has expired.
+    status = HTTPStatus.UNAUTHORIZED
+    message = "Token has been revoked"
+
+
 class InvalidAccountToken(DomainError):
     # One answer for used, expired, forged and unknown tokens: none tells an attacker more.
     status = HTTPStatus.BAD_REQUEST
@@ -241,7 +247,6 @@ def register_error_handlers(app: Flask, jwt: JWTManager) -> None:
     )
     jwt.invalid_token_loader(lambda reason: _unauthorized(f"Invalid token: {reason}"))
     jwt.expired_token_loader(lambda header, payload: _unauthorized("Token has expired"))
-    jwt.revoked_token_loader(lambda header, payload: _unauthorized("Token has been revoked"))
     jwt.needs_fresh_token_loader(lambda header, payload: _unauthorized("Fresh token required"))
     jwt.user_lookup_error_loader(
         lambda header, payload: _unauthorized("User is unknown or inactive")

@@ -10,6 +10,8 @@ from flask_talisman import Talisman
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app.core import ratelimits  # noqa: F401 - registers the sqlite:// counter storage with limits
+
 # Stable constraint names make migrations reproducible on every database.
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",

@@ -23,7 +23,7 @@ from app.errors import FeatureDisabled, IncorrectPassword, InvalidAccountToken
 from app.extensions import db
 from app.mail import service as outbox
 from app.users import service as users
-from app.users.models import User
+from app.users.models import Actor, User
 
 PURPOSE_RESET = "reset"
 PURPOSE_VERIFY = "verify"
@@ -32,8 +32,11 @@ MAIL_RESET = "password_reset"
 MAIL_VERIFY = "email_verification"
 
 
-def change_password(user: User, session_id: str, current_password: str, new_password: str) -> None:
+def change_password(
+    actor: Actor, session_id: str, current_password: str, new_password: str
+) -> None:
     """Replace the password; every other session of the user ends, session `session_id` stays."""
+    user = users.account_of(actor)
     if not user.check_password(current_password):
         raise IncorrectPassword()
     user.set_password(new_password, current_app.config["PASSWORD_HASH_METHOD"])

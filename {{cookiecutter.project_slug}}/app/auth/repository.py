@@ -3,30 +3,61 @@
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, select, update
+from sqlalchemy import CursorResult, Row, and_, bindparam, delete, select, update
+from sqlalchemy.exc import DBAPIError
 
 from app.auth.models import AccountToken, AuthSession, RefreshToken
+from app.config import AUTOCOMMIT_BIND
 from app.core.database import utcnow
 from app.extensions import db
-from app.users.models import User
+from app.users.models import Role, User
+
+# What every authenticated request asks: built once, at import, and compiled once per engine
+# (SQLAlchemy caches the compiled form); a request only binds its three values. One indexed
+# lookup of the session by its primary key, joined to its user and role, and only the columns
+# the token check and the user's own answers need.
+LIVE = and_(AuthSession.revoked_at.is_(None), AuthSession.expires_at > bindparam("now"))
+SESSION_USER = (
+    select(
+        LIVE.label("live"),
+        User.is_active,
+        User.id,
+        User.email,
+        User.name,
+        User.age,
+        Role.name.label("role"),
+    )
+    .join(User, User.id == AuthSession.user_id)
+    .join(Role, Role.id == User.role_id)
+    .where(AuthSession.id == bindparam("session_id"), User.id == bindparam("user_id"))
+)
+SessionUser = Row[bool, bool, int, str, str, int | None, str]
 
 
 def add(row: AuthSession | RefreshToken | AccountToken) -> None:
     db.session.add(row)
 
 
-def user_of_live_session(session_id: str, user_id: int, now: datetime) -> User | None:
-    """The user a token names, with its role, if the token's session is live: one query."""
-    return db.session.scalar(
-        select(User)
-        .join(AuthSession, AuthSession.user_id == User.id)
-        .where(
-            AuthSession.id == session_id,
-            User.id == user_id,
-            AuthSession.revoked_at.is_(None),
-            AuthSession.expires_at > now,
-        )
-    )
+def session_user(session_id: str, user_id: int, now: datetime) -> SessionUser | None:
+    """Session `session_id` of user `user_id`: (live, user active, id, email, name, age, role).
+
+    One round trip, outside the request's ORM session, that leaves no transaction to roll back:
+    on a database server through the autocommit engine (app/config.py), whose pool pings no
+    connection; one the server dropped (a restart, a failover) fails here, SQLAlchemy replaces
+    the pool's connections, and this read is asked again.
+    """
+    parameters = {"session_id": session_id, "user_id": user_id, "now": now}
+    try:
+        return _ask_session_user(parameters)
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        return _ask_session_user(parameters)
+
+
+def _ask_session_user(parameters: dict[str, Any]) -> SessionUser | None:
+    with db.engines.get(AUTOCOMMIT_BIND, db.engine).connect() as connection:
+        return connection.execute(SESSION_USER, parameters).first()
 
 
 def _rowcount(statement: Any) -> int:

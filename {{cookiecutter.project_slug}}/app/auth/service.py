@@ -21,11 +21,12 @@ from app.errors import (
     InvalidCredentials,
     InvalidLoginChallenge,
     RefreshTokenReused,
+    SessionEnded,
 )
 from app.extensions import db
 from app.mail import service as outbox
 from app.users import service as users
-from app.users.models import ROLE_ADMIN, ROLE_USER, User
+from app.users.models import ROLE_ADMIN, ROLE_USER, Actor, User
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,18 @@ def _login_failed(user: User | None, reason: str | None) -> None:
     db.session.commit()
 
 
-def user_of_session(session_id: str, user_id: int) -> User | None:
-    """The user of session `session_id`, or None once it is revoked or expired (or not theirs)."""
-    return repository.user_of_live_session(session_id, user_id, utcnow())
+def user_of_session(session_id: str, user_id: int) -> Actor | None:
+    """The user acting through session `session_id`; None if the account is inactive.
+
+    Raises SessionEnded once the session is revoked or expired, or is not the user's.
+    """
+    found = repository.session_user(session_id, user_id, utcnow())
+    if found is None:
+        raise SessionEnded()
+    live, active, id_, email, name, age, role = found
+    if not live:
+        raise SessionEnded()
+    return Actor(id=id_, email=email, name=name, age=age, role=role) if active else None
 
 
 def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:

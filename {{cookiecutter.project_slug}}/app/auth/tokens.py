@@ -1,43 +1,28 @@
-"""Which user an access or refresh token belongs to, and whether its session still counts."""
+"""Which user an access or refresh token acts as, read fresh from the database on each request."""
 
 from typing import Any
 
-from flask import g
 from flask_jwt_extended import JWTManager
 
 from app.auth import service
-from app.users.models import User
+from app.errors import SessionEnded
+from app.users.models import Actor
 
 
 def register_token_callbacks(jwt: JWTManager) -> None:
-    """Reject tokens of revoked sessions and load each token's user, in one query per request.
+    """Load each token's user, or refuse the token, with one query per request.
 
-    Flask-JWT-Extended's documented callbacks (https://flask-jwt-extended.readthedocs.io/en/
-    stable/api.html#flask_jwt_extended.JWTManager.token_in_blocklist_loader).
+    Flask-JWT-Extended calls the user loader for every token it accepts, access and refresh
+    alike (https://flask-jwt-extended.readthedocs.io/en/stable/automatic_user_loading.html),
+    so revocation needs no blocklist callback of its own. An ended session raises
+    SessionEnded, which app/errors.py answers as every domain error; an inactive account is
+    None, which Flask-JWT-Extended answers with the user lookup error (app/errors.py).
     """
-
-    @jwt.token_in_blocklist_loader
-    def session_revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return _token_user(payload) is None
 
     @jwt.user_lookup_loader
-    def load_user(_header: dict[str, Any], payload: dict[str, Any]) -> User | None:
-        user = _token_user(payload)
-        return user if user is not None and user.is_active else None
-
-
-def _token_user(payload: dict[str, Any]) -> User | None:
-    """The user of the token's live session, or None.
-
-    Both callbacks need it for the same token in one request: whichever asks first runs the
-    query and leaves the answer in `g`, and the other takes it from there.
-    """
-    answered = g.pop("token_user", None)
-    if answered is not None and answered[0] == payload.get("jti"):
-        return answered[1]
-    try:
-        user = service.user_of_session(str(payload["sid"]), int(payload["sub"]))
-    except (KeyError, TypeError, ValueError):
-        user = None
-    g.token_user = (payload.get("jti"), user)
-    return user
+    def load_user(_header: dict[str, Any], payload: dict[str, Any]) -> Actor | None:
+        try:
+            session_id, user_id = str(payload["sid"]), int(payload["sub"])
+        except (KeyError, TypeError, ValueError):
+            raise SessionEnded() from None
+        return service.user_of_session(session_id, user_id)

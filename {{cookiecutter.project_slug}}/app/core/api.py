@@ -44,8 +44,8 @@ def _current_user() -> Any:
     return user if user is not None else get_current_user()
 
 
-# The user the request acts as, through its access token or its API key (routes import this,
-# not Flask-JWT-Extended's, which knows only tokens).
+# The user the request acts as, through its access token or its API key, one type either way
+# (routes import this, not Flask-JWT-Extended's, which knows only tokens).
 current_user: Any = LocalProxy(_current_user)
 
 
@@ -105,8 +105,9 @@ class Api(flask_smorest.Api):
         return http_error(error)
 
     def api_key_user_loader(self, loader: Callable[[str], Any]) -> None:
-        """Set how an API key becomes its user: `loader(key)` returns the user, or None to
-        refuse the key. A feature package provides it (core imports none)."""
+        """Set how an API key becomes its user: `loader(key)` returns the user, the same type
+        the access token's user loader gives, or None to refuse the key. A feature package
+        provides it (core imports none)."""
         self.api_key_loader = loader
 
     def admin_check(self, check: Callable[[int], None]) -> None:

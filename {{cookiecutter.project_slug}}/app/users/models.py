@@ -1,5 +1,6 @@
-"""Users and their roles."""
+"""Users and their roles, and the user a request acts as."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
@@ -48,3 +49,24 @@ class User(db.Model):
     @property
     def is_admin(self) -> bool:
         return self.role.name == ROLE_ADMIN
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """The user a request acts as: the account its access token names, read fresh on every
+    request (app/auth/tokens.py). Services that change the account load its `User` by `id`."""
+
+    id: int
+    email: str
+    name: str
+    age: int | None
+    role: str
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == ROLE_ADMIN
+
+    @classmethod
+    def of(cls, user: User) -> "Actor":
+        """The actor `user` would be once logged in."""
+        return cls(id=user.id, email=user.email, name=user.name, age=user.age, role=user.role.name)

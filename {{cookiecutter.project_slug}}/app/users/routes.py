@@ -8,7 +8,7 @@ from flask import request
 
 from app.core.api import Blueprint, current_user
 from app.users import service
-from app.users.models import User
+from app.users.models import Actor, User
 from app.users.schemas import PageArgsSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 
 bp = Blueprint("users", __name__, url_prefix="/users", description="User accounts.")
@@ -70,7 +70,7 @@ def create_user(data: dict[str, Any]) -> User:
 @bp.limit("users")
 @bp.login_required
 @bp.response(HTTPStatus.OK, UserSchema)
-def get_me() -> User:
+def get_me() -> Actor:
     """Show your own account."""
     return current_user
 
@@ -80,7 +80,7 @@ def get_me() -> User:
 @bp.login_required
 @bp.response(HTTPStatus.OK, UserSchema)
 @bp.errors(404)
-def get_user(user_id: int) -> User:
+def get_user(user_id: int) -> Actor | User:
     """Show one user: your own account, or any account for admins."""
     return service.get_visible_user(current_user, user_id)
 

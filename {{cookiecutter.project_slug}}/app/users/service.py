@@ -22,7 +22,7 @@ from app.errors import (
 )
 from app.extensions import db
 from app.users import repository
-from app.users.models import ROLE_ADMIN, ROLE_USER, User
+from app.users.models import ROLE_ADMIN, ROLE_USER, Actor, User
 
 signals = Namespace()
 # Sent with the user's id before the commit that deactivates or deletes the account.
@@ -77,7 +77,7 @@ def create_user(
     password: str | None = None,
     age: int | None = None,
     role: str = ROLE_USER,
-    actor: User | None = None,
+    actor: Actor | None = None,
 ) -> User:
     """Create a user with `role` on behalf of admin `actor` (None: the command line)."""
     user = add_user(email, name, password, age, role)
@@ -101,11 +101,23 @@ def get_user(user_id: int) -> User | None:
     return repository.get_by_id(user_id)
 
 
-def get_visible_user(viewer: User, user_id: int) -> User:
-    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404)."""
+def get_visible_user(viewer: Actor, user_id: int) -> Actor | User:
+    """Return user `user_id` if `viewer` may see it; others' accounts look absent (404).
+
+    Their own account is the viewer itself, as the token check has just read it.
+    """
     if viewer.id == user_id:
         return viewer
-    user = repository.get_by_id(user_id) if viewer.is_admin else None
+    return _editable_user(viewer, user_id)
+
+
+def account_of(actor: Actor) -> User:
+    """The stored account of `actor`, to change it (gone since the token check: 404)."""
+    return _editable_user(actor, actor.id)
+
+
+def _editable_user(actor: Actor, user_id: int) -> User:
+    user = repository.get_by_id(user_id) if actor.is_admin or actor.id == user_id else None
     if user is None:
         raise UserNotFound()
     return user
@@ -117,9 +129,9 @@ def list_users(page: int, per_page: int) -> UserPage:
     return UserPage(items=items, total=repository.count(), page=page, per_page=per_page)
 
 
-def update_user(actor: User, user_id: int, changes: dict[str, Any]) -> User:
+def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     """Apply `changes` to user `user_id` as `actor` may; deactivation ends its sessions."""
-    user = get_visible_user(actor, user_id)
+    user = _editable_user(actor, user_id)
     refused = changes.keys() - SELF_EDITABLE
     if not actor.is_admin and refused:
         # An attempt to raise one's own rights is worth a record of its own.
@@ -156,7 +168,7 @@ def promote(user: User) -> None:
     user.role = repository.get_role(ROLE_ADMIN)
 
 
-def delete_user(actor: User, user_id: int) -> None:
+def delete_user(actor: Actor, user_id: int) -> None:
     """Delete user `user_id` with everything kept about it (`actor` is an admin)."""
     user = repository.get_by_id(user_id)
     if user is None:
@@ -171,12 +183,12 @@ def delete_user(actor: User, user_id: int) -> None:
 
 
 def _record(
-    action: audit.Action, actor: User, user: User, details: dict[str, str] | None = None
+    action: audit.Action, actor: Actor, user: User, details: dict[str, str] | None = None
 ) -> None:
     audit.record(action, actor_id=actor.id, target=user.id, details=details)
 
 
-def _keep_an_admin(actor: User, admin: User) -> None:
+def _keep_an_admin(actor: Actor, admin: User) -> None:
     """Refuse to take `admin` away if no other active admin would remain, or if it is `actor`.
 
     An admin never removes their own rights: a stolen or mistyped request cannot lock the

@@ -4,6 +4,9 @@ import re
 from datetime import datetime, timedelta
 from http import HTTPStatus
 
+import pytest
+
+from app.users.models import MAX_ID
 from tests.apikeys import create_key, key_headers
 
 
@@ -58,6 +61,15 @@ def test_revoking_someone_elses_key_is_404(client, user_headers, make_user, logi
     key = create_key(client, user_headers)
 
     response = client.delete(f"/users/me/api-keys/{key['id']}", headers=login(make_user()))
+
+    assert response.json == {"error": "API key not found", "status_code": 404}
+
+
+# Past 32 bits a database server refuses the number; past 64 bits SQLite does.
+@pytest.mark.parametrize("number", [MAX_ID + 1, 2**64])
+@pytest.mark.parametrize("path", ["/users/me/api-keys/{}", "/users/{}/api-keys/1"])
+def test_revoking_an_id_no_column_can_hold_is_404(client, admin_headers, path, number):
+    response = client.delete(path.format(number), headers=admin_headers)
 
     assert response.json == {"error": "API key not found", "status_code": 404}
 

@@ -12,6 +12,7 @@ from app.core.database import utcnow
 from app.extensions import db
 from app.users.apikeys import service as key_service
 from app.users.apikeys.service import hash_key
+from app.users.models import Actor
 from tests.apikeys import create_key, key_headers
 from tests.audit import audit_log
 from tests.helpers import PASSWORD
@@ -36,6 +37,12 @@ def test_only_the_keys_hash_is_stored(client, user_headers):
     assert len(stored) == 1
     assert key["key"] not in stored[0]
     assert hash_key(key["key"]) in stored[0]
+
+
+def test_a_key_acts_as_the_same_user_an_access_token_does(client, user, user_headers):
+    key = create_key(client, user_headers)
+
+    assert key_service.authenticate(key["key"], None) == Actor.of(user)
 
 
 def test_an_unknown_key_is_refused(client, user_headers):

@@ -8,6 +8,7 @@ from sqlalchemy.exc import OperationalError
 from app import create_app
 from app.auth import service as auth_service
 from app.config import TestingConfig
+from app.extensions import db
 
 
 def test_unexpected_error_is_a_generic_500_with_the_request_id(capsys):
@@ -42,3 +43,24 @@ def test_revocation_check_that_cannot_run_refuses_the_request(
 
     assert response.status_code == HTTPStatus.SERVICE_UNAVAILABLE
     assert response.json == {"error": "Service temporarily unavailable", "status_code": 503}
+
+
+def test_connections_the_database_dropped_cost_no_request(client, user, user_headers):
+    user_id = user.id
+    assert client.get(f"/users/{user_id}", headers=user_headers).status_code == HTTPStatus.OK
+    db.session.close()  # the test's own session gives its connection back to the pool
+    # What a database restart leaves in the pools: idle connections whose other end is gone.
+    dropped = []
+    for engine in db.engines.values():
+        idle = [engine.connect() for _ in range(engine.pool.checkedin())]  # type: ignore[attr-defined]
+        dropped += [connection.connection.dbapi_connection for connection in idle]
+        for connection in idle:
+            connection.close()
+    assert dropped
+    for connection in dropped:
+        connection.close()
+
+    response = client.get(f"/users/{user_id}", headers=user_headers)
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json["id"] == user_id

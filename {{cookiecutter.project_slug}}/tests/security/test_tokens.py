@@ -7,9 +7,11 @@ from http import HTTPStatus
 import jwt
 import pytest
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from app.auth import service as auth_service
+from app.auth.models import AuthSession
+from app.core.database import utcnow
 from app.extensions import db
 from app.users.models import User
 from tests.helpers import PASSWORD, plant_refresh_cookie, refresh_cookie
@@ -119,6 +121,15 @@ def test_two_concurrent_refreshes_with_one_token_let_at_most_one_through(app, us
 
     assert sorted(statuses).count(HTTPStatus.OK) <= 1
     assert all(status in (HTTPStatus.OK, HTTPStatus.UNAUTHORIZED) for status in statuses)
+
+
+def test_an_access_token_outliving_its_session_is_refused(client, user, user_headers):
+    db.session.execute(update(AuthSession).values(expires_at=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+    response = client.get(f"/users/{user.id}", headers=user_headers)
+
+    assert response.json == {"error": "Token has been revoked", "status_code": 401}
 
 
 def test_tokens_of_a_deleted_user_are_refused(client, user, user_headers):

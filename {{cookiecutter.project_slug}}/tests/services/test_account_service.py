@@ -13,6 +13,7 @@ from app.errors import IncorrectPassword, InvalidAccountToken
 from app.extensions import db
 from app.mail import service as outbox
 from app.mail.models import OutboxMail
+from app.users.models import Actor
 from tests.helpers import PASSWORD
 
 
@@ -80,7 +81,7 @@ def test_a_reset_verifies_the_address(mailbox, user):
 
 def test_change_password_with_a_wrong_current_password_changes_nothing(user):
     with pytest.raises(IncorrectPassword):
-        service.change_password(user, "any-session", "wrong", "a brand new passphrase")
+        service.change_password(Actor.of(user), "any-session", "wrong", "a brand new passphrase")
 
     assert user.check_password(PASSWORD)
 

@@ -6,9 +6,14 @@ from sqlalchemy import select
 
 from app.auth import service
 from app.auth.models import AuthSession, RefreshToken
-from app.errors import EmailAlreadyRegistered, InvalidCredentials, RefreshTokenReused
+from app.errors import (
+    EmailAlreadyRegistered,
+    InvalidCredentials,
+    RefreshTokenReused,
+    SessionEnded,
+)
 from app.extensions import db
-from app.users.models import ROLE_ADMIN, ROLE_USER
+from app.users.models import ROLE_ADMIN, ROLE_USER, Actor
 from tests.helpers import PASSWORD
 
 
@@ -34,7 +39,7 @@ def test_login_issues_tokens_bound_to_one_live_session(user):
     assert (access["type"], refresh["type"]) == ("access", "refresh")
     assert access["sub"] == refresh["sub"] == str(user.id)
     assert access["sid"] == refresh["sid"]
-    assert service.user_of_session(access["sid"], user.id) is user
+    assert service.user_of_session(access["sid"], user.id) == Actor.of(user)
 
 
 def test_login_with_wrong_password_is_refused(user):
@@ -79,7 +84,8 @@ def test_reusing_a_rotated_refresh_token_revokes_the_session(user):
 
     with pytest.raises(RefreshTokenReused):
         service.rotate_refresh_token(user.id, claims["sid"], claims["jti"])
-    assert service.user_of_session(claims["sid"], user.id) is None
+    with pytest.raises(SessionEnded):
+        service.user_of_session(claims["sid"], user.id)
 
 
 def test_logout_revokes_the_session(user):
@@ -88,7 +94,8 @@ def test_logout_revokes_the_session(user):
 
     service.logout(user.id, session_id)
 
-    assert service.user_of_session(session_id, user.id) is None
+    with pytest.raises(SessionEnded):
+        service.user_of_session(session_id, user.id)
 
 
 def test_new_password_for_admin_revokes_existing_sessions(user):
@@ -96,13 +103,28 @@ def test_new_password_for_admin_revokes_existing_sessions(user):
 
     service.make_admin(user.email, user.name, "a brand new password")
 
-    assert service.user_of_session(decode_token(tokens.access)["sid"], user.id) is None
+    with pytest.raises(SessionEnded):
+        service.user_of_session(decode_token(tokens.access)["sid"], user.id)
 
 
 def test_a_session_of_another_user_names_nobody(user, make_user):
     _, tokens = service.login(user.email, PASSWORD)
 
-    assert service.user_of_session(decode_token(tokens.access)["sid"], make_user().id) is None
+    with pytest.raises(SessionEnded):
+        service.user_of_session(decode_token(tokens.access)["sid"], make_user().id)
+
+
+def test_an_expired_session_names_nobody(user, expired_session):
+    with pytest.raises(SessionEnded):
+        service.user_of_session(expired_session, user.id)
+
+
+def test_a_live_session_of_an_inactive_account_names_nobody(user):
+    _, tokens = service.login(user.email, PASSWORD)
+    user.is_active = False
+    db.session.commit()
+
+    assert service.user_of_session(decode_token(tokens.access)["sid"], user.id) is None
 
 
 def test_make_admin_creates_a_new_admin():
@@ -121,7 +143,9 @@ def test_make_admin_promotes_an_existing_user_and_keeps_its_sessions(user):
     assert not created
     assert promoted.id == user.id
     assert (promoted.role.name, promoted.name) == (ROLE_ADMIN, "Renamed")
-    assert service.user_of_session(decode_token(tokens.access)["sid"], user.id) is user
+    acting = service.user_of_session(decode_token(tokens.access)["sid"], user.id)
+    assert acting == Actor.of(user)
+    assert acting is not None and acting.is_admin
 
 
 def test_login_leaves_other_sessions_alone_even_expired_ones(user, expired_session):
@@ -139,5 +163,5 @@ def test_purge_deletes_expired_sessions_and_their_refresh_tokens_only(user, expi
     db.session.expire_all()
     assert db.session.get(AuthSession, expired_session) is None
     assert db.session.scalars(select(RefreshToken.session_id)).all() == [live]
-    assert service.user_of_session(live, user.id) is user
+    assert service.user_of_session(live, user.id) == Actor.of(user)
     assert service.purge_expired() == (0, 0)

@@ -4,7 +4,7 @@ import pytest
 
 from app.errors import EmailAlreadyRegistered, UserNotFound
 from app.users import repository, service
-from app.users.models import ROLE_USER
+from app.users.models import ROLE_USER, Actor
 
 
 def test_create_user_stores_profile_and_hashes_password(make_user):
@@ -34,23 +34,25 @@ def test_duplicate_email_is_refused(make_user):
 
 
 def test_get_visible_user_lets_users_see_themselves(user):
-    assert service.get_visible_user(user, user.id) is user
+    viewer = Actor.of(user)
+
+    assert service.get_visible_user(viewer, user.id) is viewer
 
 
 def test_get_visible_user_hides_other_accounts_from_users(make_user):
     alice, bob = make_user(), make_user()
 
     with pytest.raises(UserNotFound):
-        service.get_visible_user(alice, bob.id)
+        service.get_visible_user(Actor.of(alice), bob.id)
 
 
 def test_get_visible_user_lets_admins_see_anyone(admin, user):
-    assert service.get_visible_user(admin, user.id).id == user.id
+    assert service.get_visible_user(Actor.of(admin), user.id) is user
 
 
 def test_get_visible_user_of_missing_id_is_not_found(admin):
     with pytest.raises(UserNotFound):
-        service.get_visible_user(admin, 999_999)
+        service.get_visible_user(Actor.of(admin), 999_999)
 
 
 def test_list_users_pages_in_id_order(make_user):

@@ -6,7 +6,7 @@ from sqlalchemy import delete, or_, select, update
 
 from app.extensions import db
 from app.users.apikeys.models import ApiKey
-from app.users.models import User
+from app.users.models import MAX_ID, User
 
 
 def add(key: ApiKey) -> None:
@@ -39,6 +39,9 @@ def unrevoked(user_id: int) -> list[ApiKey]:
 
 
 def unrevoked_key(user_id: int, key_id: int) -> ApiKey | None:
+    # Both ids are 32-bit columns: a larger number (from the URL) names no key.
+    if not (0 < user_id <= MAX_ID and 0 < key_id <= MAX_ID):
+        return None
     return db.session.scalar(
         select(ApiKey).where(
             ApiKey.id == key_id, ApiKey.user_id == user_id, ApiKey.revoked_at.is_(None)

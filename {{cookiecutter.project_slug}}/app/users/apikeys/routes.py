@@ -10,12 +10,12 @@ from app.core.api import Blueprint, current_user
 from app.users.apikeys import service
 from app.users.apikeys.models import ApiKey
 from app.users.apikeys.schemas import ApiKeyCreateSchema, ApiKeySchema, NewApiKeySchema
-from app.users.models import User
+from app.users.models import Actor
 
 bp = Blueprint("api_keys", __name__, url_prefix="/users", description="Personal API keys.")
 
 
-def user_of_key(key: str) -> User | None:
+def user_of_key(key: str) -> Actor | None:
     """The user an API key acts as, or None (Api.api_key_user_loader in app/core/api.py)."""
     return service.authenticate(key, request.remote_addr)
 

@@ -20,7 +20,7 @@ from app.extensions import db
 from app.users import service as users
 from app.users.apikeys import repository
 from app.users.apikeys.models import ApiKey
-from app.users.models import User
+from app.users.models import Actor
 
 ALPHABET = string.ascii_letters + string.digits
 RANDOM_LENGTH = 40  # about 238 bits
@@ -80,8 +80,9 @@ def revoke_key(actor_id: int, user_id: int, key_id: int, now: datetime | None = 
     db.session.commit()
 
 
-def authenticate(secret: str, address: str | None, now: datetime | None = None) -> User | None:
-    """The active user key `secret` acts as, or None for an unknown, revoked or expired key.
+def authenticate(secret: str, address: str | None, now: datetime | None = None) -> Actor | None:
+    """The active user key `secret` acts as, or None for an unknown, revoked or expired key:
+    the same `Actor` an access token gives (app/auth/service.py `user_of_session`).
 
     Records when the key was last used (at most once a minute) and from where; a use from an
     address the key has not been used from is an audit event.
@@ -105,9 +106,10 @@ def authenticate(secret: str, address: str | None, now: datetime | None = None) 
             )
         key.last_used_address = address
         changed = True
+    acting = Actor.of(user)
     if changed:
         db.session.commit()
-    return user
+    return acting
 
 
 def hash_key(secret: str) -> str:
