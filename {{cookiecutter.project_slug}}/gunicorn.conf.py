@@ -13,12 +13,17 @@ command line and GUNICORN_CMD_ARGS still win. Settings (README "Configuration"):
 The app writes the access line itself (app/core/logging.py), so gunicorn's stays off.
 """
 
+import os
 from pathlib import Path
 
 from dotenv import load_dotenv
 
 # As wsgi.py does, so that settings kept in .env count here too (the environment still wins).
 load_dotenv(Path(__file__).with_name(".env"))
+# prometheus_client writes a process's samples there from the first metric it creates, and the
+# app creates some on import (below): the directory must exist first.
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 from app.config import config_for, env, env_int  # noqa: E402 - after .env is loaded
 from app.core import metrics  # noqa: E402

@@ -8,7 +8,7 @@ set -eu
 
 image="${1:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
 env_file="${2:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
-names='SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD|MAIL_PASSWORD|DATABASE_URL|RATELIMIT_STORAGE_URI'
+names='SECRET_KEY|JWT_SECRET_KEY|TOTP_ENCRYPTION_KEYS|DB_PASSWORD|MAIL_PASSWORD|DATABASE_URL|RATELIMIT_STORAGE_URI'
 found=0
 
 metadata=$(mktemp)
