@@ -44,7 +44,9 @@ def app_env(database_url: str, storage: str) -> dict[str, str]:
         # A Fernet key (32 bytes, url-safe base64): production needs one for 2FA secrets.
         "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         "DATABASE_URL": database_url,
-        "RATELIMIT_STORAGE_URI": {"memory": "memory://", "redis": REDIS}[storage],
+        # A `memory` render keeps the counters its generation chose (today a SQLite file its
+        # workers share; memory:// in renders before issue 20), as its users run it.
+        **({"RATELIMIT_STORAGE_URI": REDIS} if storage == "redis" else {}),
         **dict.fromkeys(LIMIT_SETTINGS, HIGH_LIMIT),
         # Production needs a mail server while password reset is on; nothing listens here.
         "MAIL_SERVER": "127.0.0.1",
