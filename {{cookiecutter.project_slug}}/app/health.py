@@ -4,7 +4,7 @@ import logging
 import os
 from http import HTTPStatus
 
-from flask import current_app
+from flask import current_app, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import text
 
@@ -14,7 +14,14 @@ from app.extensions import db, limiter
 logger = logging.getLogger(__name__)
 
 bp = Blueprint("health", __name__, description="Probes for balancers and orchestrators.")
-limiter.exempt(bp)
+
+
+@limiter.request_filter
+def is_probe() -> bool:
+    """Probes never count against limits: a request filter skips them before any limit is
+    resolved (an exempt blueprint would still have its limits looked up on every probe)."""
+    return request.blueprint == bp.name
+
 
 OK = "ok"
 UNAVAILABLE = "unavailable"
