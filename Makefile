@@ -1,7 +1,7 @@
 # Entry points: `make demo` renders a project with the defaults and serves it;
 # `make test` runs the template's whole test suite (PostgreSQL, MariaDB and Redis must be up);
 # `make bench` measures render and request costs, the render against a hand-written floor
-# included (needs wrk, PostgreSQL and Redis; bench/profile_request.py profiles one request);
+# included (needs wrk, PostgreSQL and Redis; bench/request_costs.py profiles one request);
 # `make manifests` validates the Kubernetes manifests of every render that has them;
 # `make lock` rewrites the rendered requirements files from the rendered pyproject.toml;
 # `make lock-check` says whether re-locking today would change them (asks the index; never part

@@ -81,6 +81,8 @@ def one_run(
         "FLASK_ENV": "production",
         "SECRET_KEY": "s" * 48,
         "JWT_SECRET_KEY": "j" * 48,
+        # A Fernet key: production needs one for the two-factor secrets.
+        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         "DATABASE_URL": url,
         "PASSWORD_RESET_ENABLED": "false",
         "PASSWORD_HASH_ITERATIONS": "1000",

@@ -48,6 +48,8 @@ def settings(database: Path) -> dict[str, str]:
         "FLASK_ENV": "production",
         "SECRET_KEY": "s" * 48,
         "JWT_SECRET_KEY": "j" * 48,
+        # A Fernet key: production needs one for the two-factor secrets.
+        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
         "DATABASE_URL": f"sqlite:///{database}",
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_RESET_ENABLED": "false",
