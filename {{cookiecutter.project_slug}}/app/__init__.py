@@ -8,7 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import cli, docs, health
 from app.audit.routes import bp as audit_bp
 from app.auth.routes import bp as auth_bp
-from app.auth.tokens import register_token_callbacks
+from app.auth.tokens import actor_of_access_token, register_token_callbacks
 from app.auth.twofactor import routes as twofactor
 from app.config import Config, config_for
 from app.core.api import Api
@@ -63,6 +63,7 @@ def create_app(config: Config | str | None = None) -> Flask:
     api.register_blueprint(users_bp)
     api.register_blueprint(apikeys.bp)
     api.register_blueprint(audit_bp)
+    api.access_token_user_loader(actor_of_access_token)
     api.api_key_user_loader(apikeys.user_of_key)
     api.admin_check(twofactor.enrolled_if_required)
     docs.register_docs(app)

@@ -31,7 +31,7 @@ from app.auth.schemas import (
 )
 from app.auth.twofactor.schemas import SecondStepSchema
 from app.auth.twofactor.service import Challenge, hash_challenge
-from app.core.api import BEARER, REFRESH_COOKIE, Blueprint, current_user
+from app.core.api import BEARER, REFRESH_COOKIE, Blueprint, authenticate, current_user
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -92,7 +92,7 @@ def access_or_refresh_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if "Authorization" in request.headers:
-            verify_jwt_in_request(locations=["headers"])
+            authenticate(api_key=False)
         else:
             verify_jwt_in_request(refresh=True, locations=["cookies"])
         return view(*args, **kwargs)
@@ -188,7 +188,7 @@ def refresh() -> dict[str, str]:
 @bp.response(HTTPStatus.OK, MessageSchema)
 def logout() -> dict[str, str]:
     """Log out: revoke the session and clear the refresh cookie."""
-    service.logout(current_user.id, get_jwt()["sid"])
+    service.logout(current_user.id, current_user.session_id)
     after_this_request(unset_cookies)
     return {"message": "Logged out successfully"}
 
@@ -208,7 +208,7 @@ def change_password(data: dict[str, str]) -> dict[str, str]:
 
     A wrong current password is a 400.
     """
-    account.change_password(current_user, get_jwt()["sid"], **data)
+    account.change_password(current_user, current_user.session_id, **data)
     return {"message": "Password changed; your other sessions have been signed out"}
 
 

@@ -124,7 +124,9 @@ def user_of_session(session_id: str, user_id: int) -> Actor | None:
     live, active, id_, email, name, age, role = found
     if not live:
         raise SessionEnded()
-    return Actor(id=id_, email=email, name=name, age=age, role=role) if active else None
+    if not active:
+        return None
+    return Actor(id=id_, email=email, name=name, age=age, role=role, session_id=session_id)
 
 
 def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
@@ -150,7 +152,7 @@ def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
 
 def logout(user_id: int, session_id: str) -> None:
     """Revoke the session: its access and refresh tokens stop working at once."""
-    repository.revoke_sessions(session_id=session_id)
+    repository.revoke_sessions(session_id=session_id, user_id=user_id)
     audit.record(audit.Action.LOGOUT, actor_id=user_id, target=user_id)
     db.session.commit()
 

@@ -17,7 +17,8 @@ import flask_smorest
 from apispec import BasePlugin
 from blinker import Namespace
 from flask import Flask, current_app, g, request
-from flask_jwt_extended import get_current_user, verify_jwt_in_request
+from flask_jwt_extended import get_current_user
+from flask_jwt_extended.exceptions import InvalidHeaderError, NoAuthorizationError
 from webargs.flaskparser import FlaskParser
 from werkzeug.local import LocalProxy
 
@@ -40,13 +41,45 @@ access_denied = signals.signal("access-denied")
 
 
 def _current_user() -> Any:
-    user = g.get("api_key_user")
-    return user if user is not None else get_current_user()
+    actor = g.get("actor")
+    return actor if actor is not None else get_current_user()
 
 
 # The user the request acts as, through its access token or its API key, one type either way
-# (routes import this, not Flask-JWT-Extended's, which knows only tokens).
+# (routes import this, not Flask-JWT-Extended's, which knows only the refresh cookie here).
 current_user: Any = LocalProxy(_current_user)
+
+
+def authenticate(api_key: bool = True) -> None:
+    """Set the request's user from its X-API-Key header (if `api_key`) or else from the access
+    token in its Authorization header, or refuse the request with a 401 (403 for a key where
+    none is allowed)."""
+    # `g` outlives the request where an app context was already pushed (tests, the CLI).
+    g.pop("actor", None)
+    api = current_app.extensions["api"]
+    key = request.headers.get(API_KEY_HEADER)
+    if key is not None:
+        if not api_key:
+            raise ApiKeyNotAllowed()
+        user = api.api_key_loader(key) if api.api_key_loader is not None else None
+        if user is None:
+            raise InvalidApiKey()
+        g.actor = user
+        return
+    # Flask-JWT-Extended's exceptions, so that its error callbacks (app/errors.py) answer them.
+    header = request.headers.get("Authorization", "").strip()
+    if not header:
+        raise NoAuthorizationError("Missing Authorization Header")
+    scheme, _, token = header.partition(" ")
+    expected = "Expected 'Authorization: Bearer <JWT>'"
+    if scheme != "Bearer":
+        raise NoAuthorizationError(f"Missing 'Bearer' type in 'Authorization' header. {expected}")
+    token = token.strip()
+    if not token or " " in token:
+        raise InvalidHeaderError(f"Bad Authorization header. {expected}")
+    if api.access_token_loader is None:
+        raise RuntimeError("create_app registers the access token loader")
+    g.actor = api.access_token_loader(token)
 
 
 class Parser(FlaskParser):
@@ -78,6 +111,7 @@ class Api(flask_smorest.Api):
     def __init__(self, app: Flask) -> None:
         self.admin_checks: list[Callable[[int], None]] = []
         self.api_key_loader: Callable[[str], Any] | None = None
+        self.access_token_loader: Callable[[str], Any] | None = None
         super().__init__(spec_kwargs={"extra_plugins": [OperationIds()]})
         self.init_app(app)
         # One Api per app (its document names the app's own cookie); /openapi.json finds it here.
@@ -109,6 +143,11 @@ class Api(flask_smorest.Api):
         the access token's user loader gives, or None to refuse the key. A feature package
         provides it (core imports none)."""
         self.api_key_loader = loader
+
+    def access_token_user_loader(self, loader: Callable[[str], Any]) -> None:
+        """Set how an access token (the JWT of an Authorization header) becomes its user:
+        `loader(token)` verifies the token and returns the user, or raises to refuse it."""
+        self.access_token_loader = loader
 
     def admin_check(self, check: Callable[[int], None]) -> None:
         """Run `check` with the user's id on every admin route, after the role; it raises a
@@ -161,35 +200,22 @@ class Blueprint(flask_smorest.Blueprint):
         """Require an access token in the Authorization header, or a personal API key."""
 
         @wraps(view)
-        def authenticate(*args: Any, **kwargs: Any) -> Any:
-            # `g` outlives the request where an app context was already pushed (tests, the CLI).
-            g.pop("api_key_user", None)
-            key = request.headers.get(API_KEY_HEADER)
-            if key is None:
-                verify_jwt_in_request(locations=["headers"])
-            else:
-                loader = current_app.extensions["api"].api_key_loader
-                user = loader(key) if loader is not None else None
-                if user is None:
-                    raise InvalidApiKey()
-                g.api_key_user = user
+        def authenticated(*args: Any, **kwargs: Any) -> Any:
+            authenticate()
             return view(*args, **kwargs)
 
-        return self.secured(BEARER, API_KEY)(authenticate)  # type: ignore[arg-type]
+        return self.secured(BEARER, API_KEY)(authenticated)  # type: ignore[arg-type]
 
     def session_required(self, view: F) -> F:
         """Require an access token of a login session: managing the account (its password,
         two-factor sign-in, API keys) is never done with an API key (403)."""
 
         @wraps(view)
-        def authenticate(*args: Any, **kwargs: Any) -> Any:
-            g.pop("api_key_user", None)
-            if API_KEY_HEADER in request.headers:
-                raise ApiKeyNotAllowed()
-            verify_jwt_in_request(locations=["headers"])
+        def authenticated(*args: Any, **kwargs: Any) -> Any:
+            authenticate(api_key=False)
             return view(*args, **kwargs)
 
-        return self.errors(403)(self.secured(BEARER)(authenticate))  # type: ignore[arg-type]
+        return self.errors(403)(self.secured(BEARER)(authenticated))  # type: ignore[arg-type]
 
     def admin_required(self, view: F) -> F:
         """Require an access token or API key whose user (read fresh from the database) is an

@@ -1,6 +1,6 @@
 """Users and their roles, and the user a request acts as."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
@@ -61,6 +61,8 @@ class Actor:
     name: str
     age: int | None
     role: str
+    # The login session of the token (None for an API key); two actors of one user are equal.
+    session_id: str | None = field(default=None, compare=False)
 
     @property
     def is_admin(self) -> bool:

@@ -205,6 +205,79 @@ def test_forged_or_misused_access_tokens_are_401(client, app, user, user_headers
     assert set(response.json) == {"error", "status_code"}
 
 
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        pytest.param(
+            {"exp": datetime.now(UTC) - timedelta(seconds=5)}, "Token has expired", id="expired"
+        ),
+        pytest.param(
+            {"nbf": datetime.now(UTC) + timedelta(minutes=5)},
+            "Invalid token: The token is not yet valid (nbf)",
+            id="not-yet-valid",
+        ),
+        pytest.param(
+            {"type": "refresh"},
+            "Invalid token: Only non-refresh tokens are allowed",
+            id="refresh-token",
+        ),
+        pytest.param(
+            {"exp": None}, 'Invalid token: Token is missing the "exp" claim', id="no-expiry"
+        ),
+        pytest.param({"sub": 1}, "Invalid token: Subject must be a string", id="non-string-sub"),
+    ],
+)
+def test_access_token_claims_are_checked_with_the_library_messages(
+    client, app, user, user_headers, change, error
+):
+    claims = {k: v for k, v in (_claims_of(user_headers) | change).items() if v is not None}
+    token = jwt.encode(claims, app.config["JWT_SECRET_KEY"], "HS256")
+
+    response = client.get(f"/users/{user.id}", headers={"Authorization": f"Bearer {token}"})
+
+    assert response.json == {"error": error, "status_code": 401}
+
+
+@pytest.mark.parametrize(
+    ("header", "error"),
+    [
+        pytest.param(None, "Missing or invalid credentials: Missing Authorization Header", id="none"),
+        pytest.param(
+            "Basic dXNlcjpwYXNz",
+            "Missing or invalid credentials: Missing 'Bearer' type in 'Authorization' header. "
+            "Expected 'Authorization: Bearer <JWT>'",
+            id="basic",
+        ),
+        pytest.param(
+            "Bearer",
+            "Invalid token: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'",
+            id="no-token",
+        ),
+        pytest.param(
+            "Bearer two tokens",
+            "Invalid token: Bad Authorization header. Expected 'Authorization: Bearer <JWT>'",
+            id="two-words",
+        ),
+        pytest.param("Bearer not.a.jwt", "Invalid token: Invalid header padding", id="garbage"),
+    ],
+)
+def test_malformed_authorization_headers_are_401(client, user, header, error):
+    headers = {} if header is None else {"Authorization": header}
+
+    response = client.get(f"/users/{user.id}", headers=headers)
+
+    assert response.json == {"error": error, "status_code": 401}
+
+
+def test_logout_by_header_revokes_only_its_own_session(client, user, login):
+    first, second = login(user), login(user)
+
+    assert client.post("/auth/logout", headers=first).status_code == HTTPStatus.OK
+
+    assert client.get(f"/users/{user.id}", headers=first).status_code == HTTPStatus.UNAUTHORIZED
+    assert client.get(f"/users/{user.id}", headers=second).status_code == HTTPStatus.OK
+
+
 def test_access_token_in_the_refresh_cookie_is_401(client, app, user, user_headers):
     plant_refresh_cookie(client, app, user_headers["Authorization"].removeprefix("Bearer "))
 
