@@ -27,10 +27,9 @@ LIMITS = ("DEFAULT", "USERS", "LOGIN", "LOGIN_ACCOUNT")
 # (label, file path fragment, function name): the outermost matching entry's cumulative time.
 PARTS = (
     ("whole request (test client)", "flask/testing.py", "open"),
-    ("token check and JWT (verify_jwt_in_request)", "flask_jwt_extended/view_decorators.py",
-     "verify_jwt_in_request"),
-    ("  JWT decode (Flask-JWT-Extended + PyJWT)", "flask_jwt_extended/utils.py", "decode_token"),
-    ("  token -> user (app/auth/tokens.py)", "app/auth/tokens.py", None),
+    ("token check (app/core/api.py)", "app/core/api.py", "authenticate"),
+    ("  JWT decode (PyJWT's jwt.decode)", "jwt/api_jwt.py", "decode"),
+    ("  session -> user (user_of_session)", "app/auth/service.py", "user_of_session"),
     ("rate limits (Flask-Limiter's check)", "flask_limiter/_extension.py", "_check_request_limit"),
     ("  storage and strategy (limits)", "site-packages/limits/", None),
     ("  thread starts (threading.Thread.start)", "threading.py", "start"),

@@ -17,6 +17,7 @@ import os
 from pathlib import Path
 
 from dotenv import load_dotenv
+from gunicorn import glogging
 
 # As wsgi.py does, so that settings kept in .env count here too (the environment still wins).
 load_dotenv(Path(__file__).with_name(".env"))
@@ -52,17 +53,22 @@ if _app_config.METRICS_BIND:
         )
     bind.append(_app_config.METRICS_BIND)
 
-# gunicorn's own lines (start, workers, errors) in the app's format; the root logger gets no
-# handler, so no line is printed twice.
+
+class JsonLogger(glogging.Logger):
+    """gunicorn's own lines (start, workers, errors) in the app's JSON format.
+
+    Set as `logger_class`, not through `logconfig_dict`: any logging config makes gunicorn
+    build its access-line fields on every request, only to drop them.
+    """
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        for handler in self.error_log.handlers:
+            handler.setFormatter(JsonFormatter())
+
+
+logger_class = JsonLogger
 loglevel = _app_config.LOG_LEVEL.lower()
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "root": {"level": "WARNING", "handlers": []},
-    "formatters": {"json": {"()": JsonFormatter}},
-    "handlers": {"error": {"class": "logging.StreamHandler", "formatter": "json"}},
-    "loggers": {"gunicorn.error": {"handlers": ["error"], "propagate": False}},
-}
 
 
 # Server hooks: https://docs.gunicorn.org/en/stable/settings.html#server-hooks
