@@ -241,7 +241,9 @@ def test_access_token_claims_are_checked_with_the_library_messages(
 @pytest.mark.parametrize(
     ("header", "error"),
     [
-        pytest.param(None, "Missing or invalid credentials: Missing Authorization Header", id="none"),
+        pytest.param(
+            None, "Missing or invalid credentials: Missing Authorization Header", id="none"
+        ),
         pytest.param(
             "Basic dXNlcjpwYXNz",
             "Missing or invalid credentials: Missing 'Bearer' type in 'Authorization' header. "
