@@ -1,0 +1,77 @@
+"""Where one gunicorn worker spends its time on an authenticated GET /users/<id>, gunicorn included.
+
+    .venv/bin/python bench/worker_profile.py PROJECT [--seconds 15] [--top 60] [--match REGEX]
+
+PROJECT is a rendered project with its .venv (`setup_environment=yes`). It is served as the
+benchmarks serve it (bench/project.py: production settings, limits on and never tripping, 2 sync
+workers, the project's gunicorn.conf.py) on a fresh SQLite file, loaded by wrk -t2 -c8, and
+py-spy (`pip install py-spy`; not a pinned tool of this template) samples one worker at 200 Hz.
+Printed: each function's share of all samples, callees included, highest first, or only the
+functions whose name or file matches REGEX. Unlike bench/request_costs.py (cProfile, in process),
+this sees gunicorn's own work and costs the worker little.
+"""
+
+import argparse
+import collections
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from project import add_admin, app_env, login_token, served, worker_pids
+
+
+def frame_name(frame: str) -> str:
+    """`function (path/to/file.py:12)` -> `function (file or package path)`, without the line."""
+    name = re.sub(r":\d+\)$", ")", frame)
+    return re.sub(r" \((?:/[^)]*/)?(?:site-packages/)?", " (", name)
+
+
+def shares(raw: Path) -> tuple[int, collections.Counter[str]]:
+    """Total samples, and samples per function, counting each function once per stack."""
+    total, inclusive = 0, collections.Counter[str]()
+    for line in raw.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        total += int(count)
+        inclusive.update(dict.fromkeys({frame_name(f) for f in stack.split(";")}, int(count)))
+    return total, inclusive
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("project", type=Path)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--match", help="only functions whose name or file matches")
+    args = parser.parse_args()
+    if not (shutil.which("py-spy") and shutil.which("wrk")):
+        sys.exit("needs py-spy (pip install py-spy) and wrk (apt-get install wrk) on PATH")
+    with tempfile.TemporaryDirectory(prefix="worker-profile-") as scratch:
+        env = app_env(f"sqlite:///{scratch}/bench.db", "memory")
+        env["RATELIMIT_STORAGE_URI"] = f"sqlite:///{scratch}/limits.sqlite3"
+        add_admin(args.project.resolve(), env)
+        raw = Path(scratch) / "samples.txt"
+        with served(args.project.resolve(), env) as (base, master):
+            token, user = login_token(base)
+            seconds = args.seconds + 5
+            wrk = ["wrk", "-t2", "-c8", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}"]
+            load = subprocess.Popen([*wrk, f"{base}/users/{user}"], stdout=subprocess.DEVNULL)
+            time.sleep(2)  # past the first connections
+            spy = ["py-spy", "record", "-p", str(worker_pids(master)[0]), "-r", "200"]
+            spy += ["-d", str(args.seconds), "-f", "raw", "-o", str(raw)]
+            subprocess.run(spy, check=True, capture_output=True)
+            load.wait()
+        total, inclusive = shares(raw)
+    print(f"{total} samples of one worker; share of all samples, callees included")
+    rows = inclusive.most_common()
+    if args.match:
+        rows = [(name, n) for name, n in rows if re.search(args.match, name)]
+    for name, n in rows[: args.top]:
+        print(f"{100 * n / total:5.1f} %  {name}")
+
+
+if __name__ == "__main__":
+    main()
