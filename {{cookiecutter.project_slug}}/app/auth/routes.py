@@ -9,10 +9,8 @@ from flask import Response, after_this_request, current_app, request
 from flask_jwt_extended import (
     get_csrf_token,
     get_jwt,
-    jwt_required,
     set_refresh_cookies,
     unset_refresh_cookies,
-    verify_jwt_in_request,
 )
 
 from app.auth import account, service
@@ -31,7 +29,14 @@ from app.auth.schemas import (
 )
 from app.auth.twofactor.schemas import SecondStepSchema
 from app.auth.twofactor.service import Challenge, hash_challenge
-from app.core.api import BEARER, REFRESH_COOKIE, Blueprint, authenticate, current_user
+from app.core.api import (
+    BEARER,
+    REFRESH_COOKIE,
+    Blueprint,
+    authenticate,
+    authenticate_refresh_cookie,
+    current_user,
+)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -80,7 +85,13 @@ def login_failed(response: Response) -> bool:
 
 def refresh_required(view: F) -> F:
     """Require the refresh cookie (with its CSRF header outside tests)."""
-    return bp.secured(REFRESH_COOKIE)(jwt_required(refresh=True, locations=["cookies"])(view))
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        authenticate_refresh_cookie()
+        return view(*args, **kwargs)
+
+    return bp.secured(REFRESH_COOKIE)(wrapper)  # type: ignore[arg-type]
 
 
 def access_or_refresh_required(view: F) -> F:
@@ -94,7 +105,7 @@ def access_or_refresh_required(view: F) -> F:
         if "Authorization" in request.headers:
             authenticate(api_key=False)
         else:
-            verify_jwt_in_request(refresh=True, locations=["cookies"])
+            authenticate_refresh_cookie()
         return view(*args, **kwargs)
 
     return bp.secured(BEARER, REFRESH_COOKIE)(wrapper)  # type: ignore[arg-type]

@@ -17,7 +17,7 @@ import flask_smorest
 from apispec import BasePlugin
 from blinker import Namespace
 from flask import Flask, current_app, g, request
-from flask_jwt_extended import get_current_user
+from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import InvalidHeaderError, NoAuthorizationError
 from webargs.flaskparser import FlaskParser
 from werkzeug.local import LocalProxy
@@ -40,14 +40,9 @@ signals = Namespace()
 access_denied = signals.signal("access-denied")
 
 
-def _current_user() -> Any:
-    actor = g.get("actor")
-    return actor if actor is not None else get_current_user()
-
-
-# The user the request acts as, through its access token or its API key, one type either way
-# (routes import this, not Flask-JWT-Extended's, which knows only the refresh cookie here).
-current_user: Any = LocalProxy(_current_user)
+# The user the request acts as, through its access token, its API key or its refresh cookie,
+# one type whichever it is; set by the functions below (routes import this proxy).
+current_user: Any = LocalProxy(lambda: g.get("actor"))
 
 
 def authenticate(api_key: bool = True) -> None:
@@ -80,6 +75,14 @@ def authenticate(api_key: bool = True) -> None:
     if api.access_token_loader is None:
         raise RuntimeError("create_app registers the access token loader")
     g.actor = api.access_token_loader(token)
+
+
+def authenticate_refresh_cookie() -> None:
+    """Set the request's user from its refresh cookie (with the CSRF header outside tests),
+    through Flask-JWT-Extended and its user loader (app/auth/tokens.py), or refuse with a 401."""
+    g.pop("actor", None)
+    verify_jwt_in_request(refresh=True, locations=["cookies"])
+    g.actor = get_current_user()
 
 
 class Parser(FlaskParser):

@@ -280,6 +280,19 @@ def test_logout_by_header_revokes_only_its_own_session(client, user, login):
     assert client.get(f"/users/{user.id}", headers=second).status_code == HTTPStatus.OK
 
 
+def test_logout_by_cookie_acts_as_the_cookie_user_after_a_header_request(
+    client, user, admin, login
+):
+    admin_headers = login(admin)
+    user_headers = login(user)  # the client's refresh cookie is now the user's
+    assert client.get("/users/me", headers=admin_headers).json["id"] == admin.id
+
+    assert client.post("/auth/logout").status_code == HTTPStatus.OK
+
+    assert client.get("/users/me", headers=user_headers).status_code == HTTPStatus.UNAUTHORIZED
+    assert client.get("/users/me", headers=admin_headers).status_code == HTTPStatus.OK
+
+
 def test_access_token_in_the_refresh_cookie_is_401(client, app, user, user_headers):
     plant_refresh_cookie(client, app, user_headers["Authorization"].removeprefix("Bearer "))
 
