@@ -39,7 +39,7 @@ if MODE != "off":
     os.environ["OTEL_SERVICE_NAME"] = "bench"
 
 from app import create_app  # noqa: E402
-from app.core.config import TestingConfig  # noqa: E402
+from app.config import TestingConfig  # noqa: E402
 from flask_migrate import upgrade  # noqa: E402
 
 config = TestingConfig()
