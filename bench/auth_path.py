@@ -26,9 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
-HIGH_LIMIT = "100000000 per minute"
-LIMITS = ("DEFAULT", "USERS", "LOGIN", "LOGIN_ACCOUNT")
+from project import EMAIL, HIGH_LIMITS, PASSWORD, PRODUCTION
 
 
 def free_port() -> int:
@@ -78,15 +76,11 @@ def one_run(
     env = {
         **os.environ,
         "FLASK_APP": "wsgi",
-        "FLASK_ENV": "production",
-        "SECRET_KEY": "s" * 48,
-        "JWT_SECRET_KEY": "j" * 48,
-        # A Fernet key: production needs one for the two-factor secrets.
-        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        **PRODUCTION,
         "DATABASE_URL": url,
         "PASSWORD_RESET_ENABLED": "false",
         "PASSWORD_HASH_ITERATIONS": "1000",
-        **{f"RATELIMIT_{name}": HIGH_LIMIT for name in LIMITS},
+        **HIGH_LIMITS,
         **extra,
     }
     if args.database_url:

@@ -32,22 +32,27 @@ LIMIT_SETTINGS = (
     "RATELIMIT_LOGIN_ACCOUNT",
 )
 HIGH_LIMIT = "100000000 per minute"
+HIGH_LIMITS = dict.fromkeys(LIMIT_SETTINGS, HIGH_LIMIT)
 WORKERS = 2
+# The production config and the secrets it demands, for every benchmarked app (every script).
+PRODUCTION = {
+    "FLASK_ENV": "production",
+    "SECRET_KEY": "s" * 48,
+    "JWT_SECRET_KEY": "j" * 48,
+    # A Fernet key (32 bytes, url-safe base64): production needs one for 2FA secrets.
+    "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+}
 
 
 def app_env(database_url: str, storage: str) -> dict[str, str]:
     """The production settings every benchmarked server runs with (the floor reads them too)."""
     return {
-        "FLASK_ENV": "production",
-        "SECRET_KEY": "s" * 48,
-        "JWT_SECRET_KEY": "j" * 48,
-        # A Fernet key (32 bytes, url-safe base64): production needs one for 2FA secrets.
-        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        **PRODUCTION,
         "DATABASE_URL": database_url,
         # A `memory` render keeps the counters its generation chose (today a SQLite file its
         # workers share; memory:// in renders before issue 20), as its users run it.
         **({"RATELIMIT_STORAGE_URI": REDIS} if storage == "redis" else {}),
-        **dict.fromkeys(LIMIT_SETTINGS, HIGH_LIMIT),
+        **HIGH_LIMITS,
         # Production needs a mail server while password reset is on; nothing listens here.
         "MAIL_SERVER": "127.0.0.1",
         "MAIL_PORT": "9",

@@ -21,9 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-EMAIL, PASSWORD = "bench@example.com", "bench-password-123"
-HIGH_LIMIT = "100000000 per minute"
-LIMITS = ("DEFAULT", "USERS", "LOGIN", "LOGIN_ACCOUNT")
+from project import EMAIL, HIGH_LIMITS, PASSWORD, PRODUCTION
+
 # (label, file path fragment, function name): the outermost matching entry's cumulative time.
 PARTS = (
     ("whole request (test client)", "flask/testing.py", "open"),
@@ -42,20 +41,15 @@ PARTS = (
 
 
 def settings(database: Path) -> dict[str, str]:
-    env = {
+    return {
         "FLASK_APP": "wsgi",
-        "FLASK_ENV": "production",
-        "SECRET_KEY": "s" * 48,
-        "JWT_SECRET_KEY": "j" * 48,
-        # A Fernet key: production needs one for the two-factor secrets.
-        "TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        **PRODUCTION,
         "DATABASE_URL": f"sqlite:///{database}",
         "RATELIMIT_STORAGE_URI": "memory://",
         "PASSWORD_RESET_ENABLED": "false",
         "PASSWORD_HASH_ITERATIONS": "1000",
+        **HIGH_LIMITS,
     }
-    env.update({f"RATELIMIT_{name}": HIGH_LIMIT for name in LIMITS})
-    return env
 
 
 def in_process(requests: int) -> None:
