@@ -10,7 +10,8 @@ in alternating order, every project is migrated on a fresh database (a SQLite fi
 `gunicorn -w WORKERS --threads THREADS` (sync workers for one thread) with that admin's access
 token. Limits stay on, with ceilings that never trip. Printed: the median req/s of each and its
 median ratio to the first NAME, round by round; with --floor or --bare, that app runs right after
-each render, on the same database and token, and each render's ratio to it.
+each render, on the same database and token, and each render's ratio to it. Every server runs
+under its project's gunicorn.conf.py (the floor and bare Flask under the render's).
 """
 
 import argparse
@@ -68,21 +69,27 @@ def empty_server_database(python: str, url: str) -> None:
     subprocess.run([python, "-c", script, url], check=True, capture_output=True)
 
 
+def server_env(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment every benchmarked server runs in: production settings, limits that
+    never trip, cheap password hashing for the login."""
+    return {
+        **os.environ,
+        "FLASK_APP": "wsgi",
+        **PRODUCTION,
+        "DATABASE_URL": database_url,
+        "PASSWORD_RESET_ENABLED": "false",
+        "PASSWORD_HASH_ITERATIONS": "1000",
+        **HIGH_LIMITS,
+        **(extra or {}),
+    }
+
+
 def one_run(
     project: Path, extra: dict[str, str], args: argparse.Namespace, scratch: Path
 ) -> dict[str, float]:
     python = args.python or str(project / ".venv" / "bin" / "python")
     url = args.database_url or f"sqlite:///{scratch / f'bench-{time.monotonic_ns()}.db'}"
-    env = {
-        **os.environ,
-        "FLASK_APP": "wsgi",
-        **PRODUCTION,
-        "DATABASE_URL": url,
-        "PASSWORD_RESET_ENABLED": "false",
-        "PASSWORD_HASH_ITERATIONS": "1000",
-        **HIGH_LIMITS,
-        **extra,
-    }
+    env = server_env(url, extra)
     if args.database_url:
         empty_server_database(python, url)
     flask = [python, "-m", "flask"]
@@ -107,7 +114,7 @@ def one_run(
         ("bare", args.bare, "/health"),
     ):
         if app is not None:
-            base, server = serve(app.parent, f"{app.stem}:app", env, args)
+            base, server = serve(project, f"{app.stem}:app", env, args, folder=app.parent)
             try:
                 results[name] = load(f"{base}{path}", token, args)
             finally:
@@ -115,14 +122,25 @@ def one_run(
     return results
 
 
-def serve(folder: Path, app: str, env: dict[str, str], args: argparse.Namespace):
-    python = args.python or str(folder / ".venv" / "bin" / "python")
+def serve(
+    project: Path,
+    app: str,
+    env: dict[str, str],
+    args: argparse.Namespace,
+    folder: Path | None = None,
+):
+    """Serve `app` from `folder` (default: `project`) under `project`'s gunicorn.conf.py, so a
+    render, the floor and bare Flask run with the same gunicorn settings."""
+    python = args.python or str(project / ".venv" / "bin" / "python")
     port = free_port()
-    gunicorn = [python, "-m", "gunicorn", "-w", str(args.workers), "--threads", str(args.threads)]
+    gunicorn = [python, "-m", "gunicorn", "-c", str(project / "gunicorn.conf.py")]
+    gunicorn += ["-w", str(args.workers), "--threads", str(args.threads)]
     gunicorn += ["-k", "sync" if args.threads == 1 else "gthread", "-b", f"127.0.0.1:{port}"]
-    if (folder / "gunicorn.conf.py").exists():
-        gunicorn += ["-c", "gunicorn.conf.py"]
-    server = subprocess.Popen([*gunicorn, app], cwd=folder, env=env, stderr=subprocess.DEVNULL)
+    # The config file imports the project's settings, so the project must be importable.
+    env = {**env, "PYTHONPATH": str(project)}
+    server = subprocess.Popen(
+        [*gunicorn, app], cwd=folder or project, env=env, stderr=subprocess.DEVNULL
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(f"{base}/health" if app == "wsgi:app" else base, server)
