@@ -1,10 +1,13 @@
 """Where one gunicorn worker spends its time on an authenticated GET /users/<id>, gunicorn included.
 
     .venv/bin/python bench/worker_profile.py PROJECT [--seconds 15] [--top 60] [--match REGEX]
+        [--database-url URL] [--storage-uri URI] [--keep FILE]
 
 PROJECT is a rendered project with its .venv (`setup_environment=yes`). It is served as the
 benchmarks serve it (bench/project.py: production settings, limits on and never tripping, 2 sync
-workers, the project's gunicorn.conf.py) on a fresh SQLite file, loaded by wrk -t2 -c8, and
+workers, the project's gunicorn.conf.py) on a fresh SQLite file with its counters in another, or on
+--database-url (a render for that database; created if missing) and --storage-uri (such as
+redis://127.0.0.1:6379/0), loaded by wrk -t2 -c8, and
 py-spy (`pip install py-spy`; not a pinned tool of this template) samples one worker at 200 Hz.
 Printed: each function's share of all samples, callees included, highest first, or only the
 functions whose name or file matches REGEX. Unlike bench/request_costs.py (cProfile, in process),
@@ -21,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from project import add_admin, app_env, login_token, served, worker_pids
+from project import add_admin, app_env, login_token, run, served, worker_pids
 
 
 def frame_name(frame: str) -> str:
@@ -46,15 +49,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--match", help="only functions whose name or file matches")
+    parser.add_argument("--database-url", help="a server database (created if missing)")
+    parser.add_argument("--storage-uri", help="rate-limit counters (default: a SQLite file)")
+    parser.add_argument("--keep", type=Path, help="also copy py-spy's raw samples there")
     args = parser.parse_args()
+    project = args.project.resolve()
     if not (shutil.which("py-spy") and shutil.which("wrk")):
         sys.exit("needs py-spy (pip install py-spy) and wrk (apt-get install wrk) on PATH")
     with tempfile.TemporaryDirectory(prefix="worker-profile-") as scratch:
-        env = app_env(f"sqlite:///{scratch}/bench.db", "memory")
-        env["RATELIMIT_STORAGE_URI"] = f"sqlite:///{scratch}/limits.sqlite3"
-        add_admin(args.project.resolve(), env)
+        env = app_env(args.database_url or f"sqlite:///{scratch}/bench.db", "memory")
+        env["RATELIMIT_STORAGE_URI"] = args.storage_uri or f"sqlite:///{scratch}/limits.sqlite3"
+        if args.database_url:
+            run([str(project / ".venv" / "bin" / "flask"), "db", "create"], project, env)
+        add_admin(project, env)
         raw = Path(scratch) / "samples.txt"
-        with served(args.project.resolve(), env) as (base, master):
+        with served(project, env) as (base, master):
             token, user = login_token(base)
             seconds = args.seconds + 5
             wrk = ["wrk", "-t2", "-c8", f"-d{seconds}s", "-H", f"Authorization: Bearer {token}"]
@@ -64,6 +73,8 @@ def main() -> None:
             spy += ["-d", str(args.seconds), "-f", "raw", "-o", str(raw)]
             subprocess.run(spy, check=True, capture_output=True)
             load.wait()
+        if args.keep:
+            shutil.copyfile(raw, args.keep)
         total, inclusive = shares(raw)
     print(f"{total} samples of one worker; share of all samples, callees included")
     rows = inclusive.most_common()
