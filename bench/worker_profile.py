@@ -5,13 +5,14 @@
 
 PROJECT is a rendered project with its .venv (`setup_environment=yes`). It is served as the
 benchmarks serve it (bench/project.py: production settings, limits on and never tripping, 2 sync
-workers, the project's gunicorn.conf.py) on a fresh SQLite file with its counters in another, or on
---database-url (a render for that database; created if missing) and --storage-uri (such as
-redis://127.0.0.1:6379/0), loaded by wrk -t2 -c8, and
-py-spy (`pip install py-spy`; not a pinned tool of this template) samples one worker at 200 Hz.
-Printed: each function's share of all samples, callees included, highest first, or only the
-functions whose name or file matches REGEX. Unlike bench/request_costs.py (cProfile, in process),
-this sees gunicorn's own work and costs the worker little.
+workers, the project's gunicorn.conf.py) on a fresh SQLite file with its counters in another,
+or on --database-url (a render for that database; created if missing) and --storage-uri (such
+as redis://127.0.0.1:6379/0), loaded by wrk -t2 -c8, and py-spy (`pip install py-spy`; not a
+pinned tool of this template) samples one worker at 200 Hz. Printed: each function's share of
+the samples of the worker's main thread (the one serving requests; the mail sender's thread,
+mostly waiting, is left out), callees included, highest first, or only the functions whose name
+or file matches REGEX. Unlike bench/request_costs.py (cProfile, in process), this sees
+gunicorn's own work and costs the worker little.
 """
 
 import argparse
@@ -26,6 +27,9 @@ from pathlib import Path
 
 from project import add_admin, app_env, login_token, run, served, worker_pids
 
+# Every sample of the thread that serves requests has this frame (gunicorn's worker start).
+MAIN_THREAD = "Worker.init_process (gunicorn/workers/base.py)"
+
 
 def frame_name(frame: str) -> str:
     """`function (path/to/file.py:12)` -> `function (file or package path)`, without the line."""
@@ -33,14 +37,20 @@ def frame_name(frame: str) -> str:
     return re.sub(r" \((?:/[^)]*/)?(?:site-packages/)?", " (", name)
 
 
-def shares(raw: Path) -> tuple[int, collections.Counter[str]]:
-    """Total samples, and samples per function, counting each function once per stack."""
-    total, inclusive = 0, collections.Counter[str]()
+def shares(raw: Path) -> tuple[int, int, collections.Counter[str]]:
+    """Samples of the worker's main thread (the one gunicorn serves requests on), samples of its
+    other threads (the mail sender's, mostly waiting), and the main thread's samples per
+    function, counting each function once per stack."""
+    main_thread, others, inclusive = 0, 0, collections.Counter[str]()
     for line in raw.read_text().splitlines():
         stack, _, count = line.rpartition(" ")
-        total += int(count)
-        inclusive.update(dict.fromkeys({frame_name(f) for f in stack.split(";")}, int(count)))
-    return total, inclusive
+        frames = {frame_name(f) for f in stack.split(";")}
+        if not any(name.startswith(MAIN_THREAD) for name in frames):
+            others += int(count)
+            continue
+        main_thread += int(count)
+        inclusive.update(dict.fromkeys(frames, int(count)))
+    return main_thread, others, inclusive
 
 
 def main() -> None:
@@ -75,8 +85,9 @@ def main() -> None:
             load.wait()
         if args.keep:
             shutil.copyfile(raw, args.keep)
-        total, inclusive = shares(raw)
-    print(f"{total} samples of one worker; share of all samples, callees included")
+        total, others, inclusive = shares(raw)
+    print(f"{total} samples of one worker's main thread ({others} of its other threads left out);")
+    print("each function's share of them, callees included")
     rows = inclusive.most_common()
     if args.match:
         rows = [(name, n) for name, n in rows if re.search(args.match, name)]
