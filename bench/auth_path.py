@@ -16,7 +16,6 @@ under its project's gunicorn.conf.py (the floor and bare Flask under the render'
 
 import argparse
 import json
-import os
 import re
 import socket
 import statistics
@@ -27,7 +26,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from project import EMAIL, HIGH_LIMITS, PASSWORD, PRODUCTION
+from project import EMAIL, PASSWORD, server_env
 
 
 def free_port() -> int:
@@ -67,21 +66,6 @@ def empty_server_database(python: str, url: str) -> None:
         "with e.begin() as c: c.exec_driver_sql('DROP TABLE IF EXISTS alembic_version')\n"
     )
     subprocess.run([python, "-c", script, url], check=True, capture_output=True)
-
-
-def server_env(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The environment every benchmarked server runs in: production settings, limits that
-    never trip, cheap password hashing for the login."""
-    return {
-        **os.environ,
-        "FLASK_APP": "wsgi",
-        **PRODUCTION,
-        "DATABASE_URL": database_url,
-        "PASSWORD_RESET_ENABLED": "false",
-        "PASSWORD_HASH_ITERATIONS": "1000",
-        **HIGH_LIMITS,
-        **(extra or {}),
-    }
 
 
 def one_run(

@@ -27,7 +27,8 @@ import statistics
 import tempfile
 from pathlib import Path
 
-from auth_path import load, one_run, serve, server_env, stop
+from auth_path import load, one_run, serve, stop
+from project import server_env
 
 BENCH = Path(__file__).resolve().parent
 # What "no extras" removes from app/__init__.py's create_app; each must match exactly once.

@@ -60,6 +60,19 @@ def app_env(database_url: str, storage: str) -> dict[str, str]:
     }
 
 
+def server_env(database_url: str, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The whole environment of a script's servers and `flask` commands: `app_env` on the
+    render's own counter storage, cheap password hashing for the benchmark login, then `extra`."""
+    return {
+        **os.environ,
+        **app_env(database_url, "memory"),
+        "FLASK_APP": "wsgi",
+        "PASSWORD_RESET_ENABLED": "false",
+        "PASSWORD_HASH_ITERATIONS": "1000",
+        **(extra or {}),
+    }
+
+
 def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     result = subprocess.run(
         command, cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True

@@ -14,14 +14,13 @@ every figure alike; compare them with each other, not with wrk's.
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-from project import EMAIL, HIGH_LIMITS, PASSWORD, PRODUCTION
+from project import EMAIL, PASSWORD, server_env
 
 # (label, file path fragment, function name): the outermost matching entry's cumulative time.
 PARTS = (
@@ -38,18 +37,6 @@ PARTS = (
     ("session teardown (Flask-SQLAlchemy)", "flask_sqlalchemy/session.py", None),
     ("response body (marshmallow dump)", "marshmallow/schema.py", "dump"),
 )  # fmt: skip
-
-
-def settings(database: Path) -> dict[str, str]:
-    return {
-        "FLASK_APP": "wsgi",
-        **PRODUCTION,
-        "DATABASE_URL": f"sqlite:///{database}",
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "PASSWORD_RESET_ENABLED": "false",
-        "PASSWORD_HASH_ITERATIONS": "1000",
-        **HIGH_LIMITS,
-    }
 
 
 def in_process(requests: int) -> None:
@@ -88,7 +75,8 @@ def in_process(requests: int) -> None:
 
 def measure(project: Path, extra: dict[str, str], python: str, requests: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="request-costs-") as scratch:
-        env = {**os.environ, **settings(Path(scratch) / "bench.db"), **extra}
+        memory = {"RATELIMIT_STORAGE_URI": "memory://"}
+        env = server_env(f"sqlite:///{Path(scratch) / 'bench.db'}", {**memory, **extra})
         env["PYTHONPATH"] = str(project)
         flask = [python, "-m", "flask"]
         for command in (
