@@ -8,12 +8,10 @@ command line and GUNICORN_CMD_ARGS still win. Settings (README "Configuration"):
   GUNICORN_THREADS (4 or 1)                threads per worker (4 for that lone worker)
   GUNICORN_TIMEOUT, GUNICORN_GRACEFUL_TIMEOUT (30, 30)
   GUNICORN_PIDFILE                         the master's pid, for scripts/stop.sh
-  METRICS_BIND, PROMETHEUS_MULTIPROC_DIR   a second listener serving only /metrics
-  MAIL_SENDER (inline)                     inline: each worker runs a mail sender thread
-The app writes the access line itself (app/core/logging.py), so gunicorn's stays off.
+The app writes the access line itself (app/core/logging.py), so gunicorn's stays off. Each
+capability with a `server` module adds its listeners and hooks (app/capabilities.py).
 """
 
-import os
 from pathlib import Path
 
 from dotenv import load_dotenv
@@ -21,17 +19,14 @@ from gunicorn import glogging
 
 # As wsgi.py does, so that settings kept in .env count here too (the environment still wins).
 load_dotenv(Path(__file__).with_name(".env"))
-# prometheus_client writes a process's samples there from the first metric it creates, and the
-# app creates some on import (below): the directory must exist first.
-if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
-from app.config import config_for, env, env_int  # noqa: E402 - after .env is loaded
-from app.core import metrics  # noqa: E402
+from app import capabilities  # noqa: E402 - after .env is loaded
+from app.config import config_for, env, env_int  # noqa: E402
 from app.core.logging import JsonFormatter  # noqa: E402
 
 # Not named `config`: gunicorn would read that as its own setting of the same name.
 _app_config = config_for()
+SERVER_PARTS = capabilities.modules("server")
 # Counters in process memory are per worker: N workers would allow N times every limit.
 PER_PROCESS_LIMITS = _app_config.RATELIMIT_ENABLED and _app_config.RATELIMIT_STORAGE_URI.startswith(
     "memory"
@@ -46,12 +41,9 @@ keepalive = 5
 pidfile = env("GUNICORN_PIDFILE") or None
 # X-Forwarded-Proto is believed as far as the app's ProxyFix believes X-Forwarded-*.
 forwarded_allow_ips = env("FORWARDED_ALLOW_IPS", "*" if _app_config.TRUSTED_PROXY_HOPS else "")
-if _app_config.METRICS_BIND:
-    if not env("PROMETHEUS_MULTIPROC_DIR"):
-        raise RuntimeError(
-            "METRICS_BIND needs PROMETHEUS_MULTIPROC_DIR, one directory per instance"
-        )
-    bind.append(_app_config.METRICS_BIND)
+for part in SERVER_PARTS:
+    if hasattr(part, "binds"):
+        bind.extend(part.binds(_app_config))
 
 
 class JsonLogger(glogging.Logger):
@@ -71,36 +63,31 @@ logger_class = JsonLogger
 loglevel = _app_config.LOG_LEVEL.lower()
 
 
+def _each(hook, *args):
+    """Run every capability's gunicorn `hook`, where it has one."""
+    for part in SERVER_PARTS:
+        if hasattr(part, hook):
+            getattr(part, hook)(_app_config, *args)
+
+
 # Server hooks: https://docs.gunicorn.org/en/stable/settings.html#server-hooks
 def on_starting(server):
     # A new start is never draining, even if the last stop left its drain file behind.
     if _app_config.DRAIN_FILE:
         Path(_app_config.DRAIN_FILE).unlink(missing_ok=True)
-    if _app_config.METRICS_BIND:
-        metrics.clear_multiprocess_dir()
+    _each("on_starting", server)
 
 
 def post_worker_init(worker):
-    # Each worker delivers the outbox from a thread of its own, started after the fork
-    # (MAIL_SENDER=inline; README "E-mail").
-    if _app_config.MAIL_SENDER == "inline":
-        from app.mail.sender import sender
-        from wsgi import app
-
-        sender.start(app)
+    _each("post_worker_init", worker)
 
 
 def worker_exit(server, worker):
-    # Let the sender finish the mail in hand before the worker goes.
-    if _app_config.MAIL_SENDER == "inline":
-        from app.mail.sender import sender
-
-        sender.stop(timeout=_app_config.MAIL_TIMEOUT)
+    _each("worker_exit", server, worker)
 
 
 def child_exit(server, worker):
-    if _app_config.METRICS_BIND:
-        metrics.forget_worker(worker.pid)
+    _each("child_exit", server, worker)
 
 
 def nworkers_changed(server, new_value, old_value):

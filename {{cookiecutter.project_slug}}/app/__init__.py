@@ -5,22 +5,16 @@ import re
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from app import cli, docs, health
-from app.audit.routes import bp as audit_bp
+from app import capabilities, cli, docs, health
 from app.auth.routes import bp as auth_bp
 from app.auth.tokens import actor_of_access_token, register_token_callbacks
-from app.auth.twofactor import routes as twofactor
 from app.config import Config, config_for
 from app.core.api import Api
 from app.core.http import ApiFlask
 from app.core.logging import init_logging
-from app.core.metrics import init_metrics
 from app.core.security import init_security_headers
-from app.core.telemetry import init_telemetry
 from app.errors import register_error_handlers
 from app.extensions import cors, db, jwt, limiter, migrate, talisman
-from app.mail.sender import init_sender
-from app.users.apikeys import routes as apikeys
 from app.users.routes import bp as users_bp
 
 # Browsers call the API; orchestrators call the probes, which need no CORS headers.
@@ -41,8 +35,6 @@ def create_app(config: Config | str | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     init_logging(app)
-    init_metrics(app)
-    init_telemetry(app)
     db.init_app(app)
     migrate.init_app(app, db, compare_type=True, render_as_batch=True)
     jwt.init_app(app)
@@ -55,17 +47,14 @@ def create_app(config: Config | str | None = None) -> Flask:
         expose_headers=EXPOSED_HEADERS,
     )
     init_security_headers(app, talisman)
-    init_sender(app)
     api = Api(app)
+    api.access_token_user_loader(actor_of_access_token)
+    # Before the core's blueprints are registered: a capability may add routes to them.
+    for capability in capabilities.packages():
+        capability.init_app(app, api)
     api.register_blueprint(health.bp)
     api.register_blueprint(auth_bp)
-    api.register_blueprint(twofactor.bp)
     api.register_blueprint(users_bp)
-    api.register_blueprint(apikeys.bp)
-    api.register_blueprint(audit_bp)
-    api.access_token_user_loader(actor_of_access_token)
-    api.api_key_user_loader(apikeys.user_of_key)
-    api.admin_check(twofactor.enrolled_if_required)
     docs.register_docs(app)
 
     register_token_callbacks(jwt)

@@ -1,24 +1,25 @@
-"""The `flask users`, `db create`, `sessions purge`, `seed-demo`, `mail`, `audit` and `two-factor`
-commands."""
+"""The `flask users`, `db create`, `db upgrade`, `db migrate`, `sessions purge` and `seed-demo`
+commands (each capability adds its own group)."""
 
 import click
-from flask import Flask, current_app
+from flask import Flask, current_app, g
 from flask.cli import AppGroup, with_appcontext
+from flask_migrate import migrate as write_revision
+from flask_migrate import upgrade as apply_revisions
 from flask_migrate.cli import db as db_cli
 from marshmallow import ValidationError
 from sqlalchemy.engine import make_url
 
-from app.audit.cli import audit_cli
 from app.auth import service as auth_service
-from app.auth.twofactor.cli import two_factor_cli
 from app.core.database import DatabaseNotCreated, create_database
 from app.errors import EmailAlreadyRegistered
-from app.mail.cli import mail_cli
 from app.users import service
 from app.users.models import ROLE_ADMIN, ROLE_USER
 from app.users.schemas import UserCreateSchema
 
 users_cli = AppGroup("users", help="Manage user accounts.")
+# The branch label of the core's migrations (migrations/versions/0001_initial.py).
+CORE_BRANCH = "core"
 sessions_cli = AppGroup("sessions", help="Maintain login sessions.")
 
 # (e-mail, name, role, age) of the accounts `flask seed-demo` creates.
@@ -62,6 +63,29 @@ def create_database_command() -> None:
         click.echo(f"{'Created' if created else 'Kept the existing'} database {shown}.")
 
 
+# Each capability's migrations are a branch of their own (app/capabilities.py), so the schema
+# has several heads: `upgrade` applies them all, and a new revision goes on the core's branch
+# (migrations/versions) unless --head names another. Flask-Migrate's own commands default to
+# the single "head", which several heads make ambiguous.
+@db_cli.command("upgrade")
+@click.argument("revision", default="heads")
+@click.option("--sql", is_flag=True, help="Print the SQL instead of running it.")
+@with_appcontext
+def upgrade_command(revision: str, sql: bool) -> None:
+    """Upgrade the database to REVISION (default: every branch's head)."""
+    apply_revisions(directory=g.directory, revision=revision, sql=sql)
+
+
+@db_cli.command("migrate")
+@click.option("-m", "--message", help="What the revision does.")
+@click.option("--head", default=f"{CORE_BRANCH}@head", show_default=True, help="Its parent.")
+@click.option("--rev-id", help="Its id (default: a generated one).")
+@with_appcontext
+def migrate_command(message: str | None, head: str, rev_id: str | None) -> None:
+    """Write a revision from the difference between the models and the database."""
+    write_revision(directory=g.directory, message=message, head=head, rev_id=rev_id)
+
+
 @click.command("seed-demo")
 @click.option("--password", default=DEMO_PASSWORD, show_default=True, help="For every account.")
 @with_appcontext
@@ -87,11 +111,12 @@ def seed_demo(password: str) -> None:
 
 @sessions_cli.command("purge")
 def purge_sessions() -> None:
-    """Delete expired login sessions, their refresh tokens and expired mailed links (daily)."""
-    purged, tokens = auth_service.purge_expired()
-    click.echo(f"Purged {purged} expired session{'' if purged == 1 else 's'}.")
-    if tokens:
-        click.echo(f"Purged {tokens} expired e-mail link{'' if tokens == 1 else 's'}.")
+    """Delete expired login sessions, their refresh tokens and what else expired (daily)."""
+    (what, count), *others = auth_service.purge_expired()
+    click.echo(f"Purged {count} {what}{'' if count == 1 else 's'}.")
+    for what, count in others:
+        if count:
+            click.echo(f"Purged {count} {what}{'' if count == 1 else 's'}.")
 
 
 def _describe(messages: object) -> str:
@@ -101,5 +126,5 @@ def _describe(messages: object) -> str:
 
 
 def register_commands(app: Flask) -> None:
-    for command in (users_cli, sessions_cli, audit_cli, two_factor_cli, seed_demo, mail_cli):
+    for command in (users_cli, sessions_cli, seed_demo):
         app.cli.add_command(command)

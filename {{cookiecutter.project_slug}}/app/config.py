@@ -4,8 +4,6 @@ The project's own defaults (its name, database and limit storage, chosen when it
 live in pyproject.toml under [tool.app]; the environment overrides every one of them.
 """
 
-import base64
-import hashlib
 import os
 import tempfile
 import tomllib
@@ -14,16 +12,19 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
+
+from app import capabilities
+from app.core.env import ConfigurationError, env, env_bool, env_int
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 DEFAULTS = PROJECT["tool"]["app"]
 
-# Each route's limit, by name; RATELIMIT_<NAME> overrides one (Flask-Limiter's syntax).
-RATE_LIMITS = {
+# Each route's limit, by name; RATELIMIT_<NAME> overrides one (Flask-Limiter's syntax). A
+# capability adds its own (its settings module's RATE_LIMITS).
+CORE_RATE_LIMITS = {
     "default": "200 per day;50 per hour",
     "register": "5 per hour",
     "login": "10 per minute",
@@ -32,21 +33,12 @@ RATE_LIMITS = {
     "users": "30 per minute",
     "users_create": "10 per minute",
     "password_change": "5 per 15 minutes",
-    # Reset and verification mails: per client, and per address whoever asks.
-    "account_mail": "5 per hour",
-    "account_mail_address": "3 per hour",
-    "account_confirm": "10 per hour",
-    "audit_events": "30 per minute",
-    "my_audit_events": "30 per minute",
-    # Two-factor enrolment and removal, per client.
-    "two_factor": "10 per 15 minutes",
-    # The second step of a login: per client, and per challenge whoever sends it.
-    "login_2fa": "10 per minute",
-    "login_2fa_challenge": "5 per 5 minutes",
-    "api_keys": "10 per hour",
+}
+CAPABILITY_SETTINGS = capabilities.modules("settings")
+RATE_LIMITS = CORE_RATE_LIMITS | {
+    name: limit for settings in CAPABILITY_SETTINGS for name, limit in settings.RATE_LIMITS.items()
 }
 MIN_SECRET_BYTES = 32
-MAIL_SENDERS = ("inline", "worker")
 # The engine whose connections are in autocommit mode, on a database server (SQLALCHEMY_BINDS).
 AUTOCOMMIT_BIND = "autocommit"
 # Seconds to wait for a database or Redis connection before giving up on the request.
@@ -54,37 +46,6 @@ CONNECT_TIMEOUT = 5
 # flask-cors treats an origin containing any of these as a regular expression.
 REGEX_CHARS = frozenset("*\\]?$^[]()")
 DEV_SECRET = "dev-only-secret-replace-me-in-any-real-deployment"  # noqa: S105 - development only
-
-
-class ConfigurationError(RuntimeError):
-    """Raised when the environment cannot run the selected configuration."""
-
-
-def env(name: str, default: str = "") -> str:
-    return os.environ.get(name, "").strip() or default
-
-
-def env_int(name: str, default: int) -> int:
-    raw = env(name)
-    try:
-        return int(raw) if raw else default
-    except ValueError:
-        raise ConfigurationError(f"{name} must be an integer, got {raw!r}") from None
-
-
-def env_bool(name: str, default: bool) -> bool:
-    raw = env(name).lower()
-    return raw in {"1", "true", "yes", "on"} if raw else default
-
-
-def tracing_requested() -> bool:
-    """Whether OTEL_* asks for traces: an OTLP endpoint or an exporter named, and no opt-out."""
-    if env_bool("OTEL_SDK_DISABLED", False):
-        return False
-    exporter = env("OTEL_TRACES_EXPORTER").lower()
-    if exporter:
-        return exporter != "none"
-    return bool(env("OTEL_EXPORTER_OTLP_ENDPOINT") or env("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"))
 
 
 class Config:
@@ -98,7 +59,6 @@ class Config:
     JWT_COOKIE_CSRF_PROTECT = True
 
     API_TITLE = DEFAULTS["title"]
-    API_KEY_PREFIX = DEFAULTS["api-key-prefix"]
     API_VERSION = PROJECT["project"]["version"]
     OPENAPI_VERSION = "3.1.0"
     SQLALCHEMY_TRACK_MODIFICATIONS = False
@@ -119,6 +79,13 @@ class Config:
     RATELIMIT_KEY_PREFIX = "api"
 
     def __init__(self) -> None:
+        self.read()
+        # Each capability reads its own settings, after the environment's own adjustments.
+        for settings in CAPABILITY_SETTINGS:
+            settings.read(self)
+
+    def read(self) -> None:
+        """Read the core's settings; each environment adjusts them after calling this."""
         self.SECRET_KEY = env("SECRET_KEY")
         self.JWT_SECRET_KEY = env("JWT_SECRET_KEY") or self.SECRET_KEY
         self.SQLALCHEMY_DATABASE_URI = env("DATABASE_URL", DEFAULTS["database-url"])
@@ -129,14 +96,8 @@ class Config:
         self.PASSWORD_HASH_ITERATIONS = env_int("PASSWORD_HASH_ITERATIONS", 600_000)
         self.LOG_LEVEL = env("LOG_LEVEL", "INFO").upper()
         self.TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 0)
-        # The listener gunicorn.conf.py adds for /metrics; empty: /metrics is served nowhere.
-        self.METRICS_BIND = env("METRICS_BIND")
         # While this file exists /ready answers 503 (README "Rolling restarts").
         self.DRAIN_FILE = env("DRAIN_FILE")
-        self.TRACING_ENABLED = tracing_requested()
-        self.SENTRY_DSN = env("SENTRY_DSN")
-        self.SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", self.ENV_NAME)
-        self.SENTRY_RELEASE = env("SENTRY_RELEASE") or None
         # /openapi.json and /docs: on in development and testing, off in production unless set.
         self.OPENAPI_ENABLED = env_bool("OPENAPI_ENABLED", self.DEBUG or self.TESTING)
         # Browsers only accept a __Secure- cookie over HTTPS with the Secure flag.
@@ -151,47 +112,6 @@ class Config:
         self.RATE_LIMITS = {
             name: env(f"RATELIMIT_{name.upper()}", default) for name, default in RATE_LIMITS.items()
         }
-
-        # Account e-mails (README "E-mail"): without MAIL_SERVER each mail goes to the log.
-        self.MAIL_SERVER = env("MAIL_SERVER")
-        self.MAIL_USE_TLS = env_bool("MAIL_USE_TLS", False)
-        self.MAIL_USE_SSL = env_bool("MAIL_USE_SSL", False)
-        self.MAIL_PORT = env_int("MAIL_PORT", 465 if self.MAIL_USE_SSL else 25)
-        self.MAIL_USERNAME = env("MAIL_USERNAME")
-        self.MAIL_PASSWORD = env("MAIL_PASSWORD")
-        self.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "noreply@localhost")
-        self.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
-        # Who delivers the outbox: a thread in each app process (inline), or only `flask mail
-        # worker` processes (worker). Failed sends are retried after MAIL_RETRY_SECONDS, doubling
-        # up to an hour, MAIL_MAX_ATTEMPTS times in all; a sender that died frees its mail after
-        # MAIL_LEASE_SECONDS; an idle sender looks for due mail every MAIL_POLL_SECONDS.
-        self.MAIL_SENDER = env("MAIL_SENDER", "inline").lower()
-        self.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)
-        self.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
-        self.MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 120)
-        self.MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 5)
-        # The links in the mails: FRONTEND_URL + /reset-password?token=... (never the Host header).
-        self.FRONTEND_URL = env("FRONTEND_URL", "http://localhost:3000").rstrip("/")
-        self.PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", True)
-        self.PASSWORD_RESET_TOKEN_EXPIRES = timedelta(
-            minutes=env_int("PASSWORD_RESET_TOKEN_MINUTES", 30)
-        )
-        self.REQUIRE_EMAIL_VERIFICATION = env_bool("REQUIRE_EMAIL_VERIFICATION", False)
-        self.EMAIL_VERIFICATION_TOKEN_EXPIRES = timedelta(
-            hours=env_int("EMAIL_VERIFICATION_TOKEN_HOURS", 48)
-        )
-        # What `flask audit purge` keeps when not told otherwise (README "Audit log").
-        self.AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 365)
-        # Fernet keys for the TOTP secrets, comma-separated: the first encrypts, all decrypt
-        # (README "Two-factor sign-in": rotating the key).
-        keys = env("TOTP_ENCRYPTION_KEYS").split(",")
-        self.TOTP_ENCRYPTION_KEYS = [key.strip() for key in keys if key.strip()]
-        # How long the challenge of a login's second step lasts.
-        self.TWO_FACTOR_CHALLENGE_EXPIRES = timedelta(
-            seconds=env_int("TWO_FACTOR_CHALLENGE_SECONDS", 300)
-        )
-        # Admin routes refuse admins without two-factor sign-in (403) while this is on.
-        self.REQUIRE_2FA_FOR_ADMINS = env_bool("REQUIRE_2FA_FOR_ADMINS", False)
 
     @property
     def PASSWORD_HASH_METHOD(self) -> str:  # noqa: N802 - Flask reads upper-case names
@@ -241,55 +161,19 @@ class Config:
     def RATELIMIT_DEFAULT(self) -> str:  # noqa: N802
         return self.RATE_LIMITS["default"]
 
-    @property
-    def sends_account_mail(self) -> bool:
-        return self.PASSWORD_RESET_ENABLED or self.REQUIRE_EMAIL_VERIFICATION
-
     def validate(self) -> None:
         """Refuse settings that no environment can run with."""
         if self.PASSWORD_HASH_ITERATIONS < 1:
             raise ConfigurationError("PASSWORD_HASH_ITERATIONS must be positive")
         if self.TRUSTED_PROXY_HOPS < 0:
             raise ConfigurationError("TRUSTED_PROXY_HOPS must be 0 or more")
-        if self.MAIL_USE_TLS and self.MAIL_USE_SSL:
-            raise ConfigurationError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
-        if self.MAIL_SENDER not in MAIL_SENDERS:
-            raise ConfigurationError(
-                f"MAIL_SENDER must be one of {', '.join(MAIL_SENDERS)}, got {self.MAIL_SENDER!r}"
-            )
-        for name in ("MAIL_MAX_ATTEMPTS", "MAIL_LEASE_SECONDS", "MAIL_POLL_SECONDS"):
-            if getattr(self, name) < 1:
-                raise ConfigurationError(f"{name} must be positive")
-        if self.MAIL_RETRY_SECONDS < 0:
-            raise ConfigurationError("MAIL_RETRY_SECONDS must be 0 or more")
-        if self.MAIL_LEASE_SECONDS <= self.MAIL_TIMEOUT:
-            # A lease shorter than one SMTP conversation would let a second sender take the mail.
-            raise ConfigurationError("MAIL_LEASE_SECONDS must be longer than MAIL_TIMEOUT")
-        if timedelta(0) >= self.PASSWORD_RESET_TOKEN_EXPIRES:
-            raise ConfigurationError("PASSWORD_RESET_TOKEN_MINUTES must be positive")
-        if timedelta(0) >= self.EMAIL_VERIFICATION_TOKEN_EXPIRES:
-            raise ConfigurationError("EMAIL_VERIFICATION_TOKEN_HOURS must be positive")
-        if self.AUDIT_RETENTION_DAYS < 1:
-            raise ConfigurationError("AUDIT_RETENTION_DAYS must be positive")
-        if timedelta(0) >= self.TWO_FACTOR_CHALLENGE_EXPIRES:
-            raise ConfigurationError("TWO_FACTOR_CHALLENGE_SECONDS must be positive")
-        for key in self.TOTP_ENCRYPTION_KEYS:
-            try:
-                Fernet(key)
-            except ValueError:
-                raise ConfigurationError(
-                    "TOTP_ENCRYPTION_KEYS must list Fernet keys (32 url-safe base64-encoded bytes)"
-                ) from None
         for origin in self.CORS_ORIGINS:
             if origin in ("*", "null") or any(ch in origin for ch in REGEX_CHARS):
                 raise ConfigurationError(
                     f"CORS_ORIGINS must list exact origins, not patterns or wildcards: {origin!r}"
                 )
-
-
-def fernet_key_of(secret: str) -> str:
-    """A Fernet key derived from `secret`: development's stand-in when .env sets none."""
-    return base64.urlsafe_b64encode(hashlib.sha256(secret.encode()).digest()).decode()
+        for settings in CAPABILITY_SETTINGS:
+            settings.validate(self)
 
 
 class DevelopmentConfig(Config):
@@ -299,11 +183,10 @@ class DevelopmentConfig(Config):
     DEBUG = True
     JWT_COOKIE_SECURE = False
 
-    def __init__(self) -> None:
-        super().__init__()
+    def read(self) -> None:
+        super().read()
         self.SECRET_KEY = self.SECRET_KEY or DEV_SECRET
         self.JWT_SECRET_KEY = self.JWT_SECRET_KEY or self.SECRET_KEY
-        self.TOTP_ENCRYPTION_KEYS = self.TOTP_ENCRYPTION_KEYS or [fernet_key_of(self.SECRET_KEY)]
 
 
 class ProductionConfig(Config):
@@ -315,15 +198,12 @@ class ProductionConfig(Config):
     def validate(self) -> None:
         """Refuse to start without strong secrets and an explicit database."""
         super().validate()
-        for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL", "TOTP_ENCRYPTION_KEYS"):
+        for name in ("SECRET_KEY", "JWT_SECRET_KEY", "DATABASE_URL"):
             if not env(name):
                 raise ConfigurationError(f"{name} must be set in production")
-        if self.sends_account_mail and not self.MAIL_SERVER:
-            # The log backend would write live reset links into production logs.
-            raise ConfigurationError(
-                "MAIL_SERVER must be set in production while PASSWORD_RESET_ENABLED or "
-                "REQUIRE_EMAIL_VERIFICATION is on"
-            )
+        for settings in CAPABILITY_SETTINGS:
+            if hasattr(settings, "validate_production"):
+                settings.validate_production(self)
         for name in ("SECRET_KEY", "JWT_SECRET_KEY"):
             if len(env(name).encode()) < MIN_SECRET_BYTES:
                 raise ConfigurationError(
@@ -359,19 +239,12 @@ class TestingConfig(Config):
     # One namespace of counters per test process, shared by every app the tests build in it.
     REDIS_PREFIX = f"test-{uuid.uuid4().hex}"
 
-    def __init__(self) -> None:
-        super().__init__()
+    def read(self) -> None:
+        super().read()
         self.SECRET_KEY = "testing-secret-key-that-is-long-enough-0123"  # noqa: S105 - tests only
         self.JWT_SECRET_KEY = "testing-jwt-secret-" + "k" * 64
-        self.TOTP_ENCRYPTION_KEYS = [fernet_key_of("testing-totp-key")]
         self.SQLALCHEMY_DATABASE_URI = database_url_for_tests()
         self.PASSWORD_HASH_ITERATIONS = 1
-        # Whatever the shell exports, tests send no spans or events and no mail.
-        self.TRACING_ENABLED = False
-        self.SENTRY_DSN = ""
-        self.MAIL_SERVER = ""
-        # Tests deliver the outbox themselves (tests/mailbox.py), moving the clock as they need.
-        self.MAIL_SENDER = "worker"
         self.RATE_LIMITS = dict(RATE_LIMITS)
         self.RATELIMIT_ENABLED = True
         self.RATELIMIT_STORAGE_URI = env("TEST_RATELIMIT_STORAGE_URI", "memory://")

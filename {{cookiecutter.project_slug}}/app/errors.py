@@ -70,20 +70,9 @@ class SessionEnded(DomainError):
     message = "Token has been revoked"
 
 
-class InvalidAccountToken(DomainError):
-    # One answer for used, expired, forged and unknown tokens: none tells an attacker more.
-    status = HTTPStatus.BAD_REQUEST
-    message = "Invalid or expired token"
-
-
 class IncorrectPassword(DomainError):
     status = HTTPStatus.BAD_REQUEST
     message = "Current password is incorrect"
-
-
-class EmailNotVerified(DomainError):
-    status = HTTPStatus.FORBIDDEN
-    message = "Email address not verified: follow the link in the verification email"
 
 
 class LastAdmin(DomainError):
@@ -94,72 +83,6 @@ class LastAdmin(DomainError):
 class OwnAdminAccount(DomainError):
     status = HTTPStatus.FORBIDDEN
     message = "Admins cannot delete, demote or deactivate their own account; another admin can"
-
-
-class FeatureDisabled(DomainError):
-    status = HTTPStatus.NOT_FOUND
-    message = "Not Found"
-
-
-class InvalidCursor(DomainError):
-    status = HTTPStatus.BAD_REQUEST
-    message = "Invalid cursor: pass on the one from the previous page's Link header"
-
-
-class TwoFactorAlreadyEnabled(DomainError):
-    status = HTTPStatus.CONFLICT
-    message = "Two-factor sign-in is already on; turn it off first to set up a new authenticator"
-
-
-class TwoFactorNotSetUp(DomainError):
-    status = HTTPStatus.CONFLICT
-    message = "Two-factor sign-in is not set up: start with POST /auth/2fa/setup"
-
-
-class TwoFactorNotEnabled(DomainError):
-    status = HTTPStatus.CONFLICT
-    message = "Two-factor sign-in is not on for this account"
-
-
-class IncorrectPasswordOrCode(DomainError):
-    # One answer whichever of the two was wrong.
-    status = HTTPStatus.BAD_REQUEST
-    message = "Password or code is incorrect"
-
-
-class IncorrectCode(DomainError):
-    status = HTTPStatus.BAD_REQUEST
-    message = "Code is incorrect or already used"
-
-
-class InvalidLoginChallenge(DomainError):
-    # One answer for an unknown, expired or used challenge and a wrong or replayed code.
-    status = HTTPStatus.UNAUTHORIZED
-    message = "Invalid or expired challenge, or incorrect code"
-
-
-class TwoFactorRequired(DomainError):
-    status = HTTPStatus.FORBIDDEN
-    message = (
-        "Admins must turn on two-factor sign-in to use admin routes: "
-        "POST /auth/2fa/setup, then POST /auth/2fa/enable"
-    )
-
-
-class InvalidApiKey(DomainError):
-    # One answer for unknown, revoked and expired keys, and keys of inactive accounts.
-    status = HTTPStatus.UNAUTHORIZED
-    message = "Invalid, expired or revoked API key"
-
-
-class ApiKeyNotAllowed(DomainError):
-    status = HTTPStatus.FORBIDDEN
-    message = "API keys cannot manage the account: sign in with your password for this"
-
-
-class ApiKeyNotFound(DomainError):
-    status = HTTPStatus.NOT_FOUND
-    message = "API key not found"
 
 
 class ErrorSchema(Schema):

@@ -1,5 +1,9 @@
 """Extension objects, created unbound and attached to the app in `create_app`."""
 
+import os
+from pathlib import Path
+from typing import Any
+
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -10,6 +14,7 @@ from flask_talisman import Talisman
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
+from app import capabilities
 from app.core import ratelimits  # noqa: F401 - registers the sqlite:// counter storage with limits
 
 # Stable constraint names make migrations reproducible on every database.
@@ -32,3 +37,13 @@ jwt = JWTManager()
 cors = CORS()
 talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address)
+
+
+@migrate.configure
+def add_capability_migrations(config: Any) -> Any:
+    """Alembic reads migrations/versions and every installed capability's own folder
+    (Flask-Migrate's configuration callbacks; Alembic's version_locations)."""
+    core = Path(config.get_main_option("script_location")) / "versions"
+    folders = [core, *capabilities.migration_folders()]
+    config.set_main_option("version_locations", os.pathsep.join(map(str, folders)))
+    return config

@@ -2,8 +2,11 @@
 
 The schema is built once per run by the shipped migrations (never `create_all`), so a model that
 drifts from its migration fails here. TestingConfig picks the database; pytest's header names it.
+Each installed capability's tests may add fixtures for the whole suite (tests/<name>/fixtures.py),
+and the settings its apps need in APP_ENV and PRODUCTION_ENV there.
 """
 
+import importlib
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,18 +18,21 @@ from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
 from sqlalchemy.engine import make_url
 
-from app import create_app
+from app import capabilities, create_app
 from app.auth.models import AuthSession, RefreshToken
-from app.auth.twofactor import service as twofactor_service
 from app.config import TestingConfig
 from app.core.database import create_database, utcnow
 from app.extensions import db, limiter
 from app.users import service as user_service
 from app.users.models import ROLE_ADMIN, ROLE_USER, User
-from tests.helpers import FERNET_KEY, PASSWORD
-from tests.mailbox import Mailbox, start_server
-from tests.twofactor import Clock, Enrolled, enrol
+from tests.helpers import PASSWORD
 
+HERE = Path(__file__).parent
+pytest_plugins = [
+    f"tests.{name}.fixtures"
+    for name in capabilities.INSTALLED
+    if (HERE / name / "fixtures.py").is_file()
+]
 # Tables whose rows come from the migrations (the roles): the cleanup after each test keeps them.
 SEEDED_TABLES = {"roles"}
 DATABASE = make_url(TestingConfig().SQLALCHEMY_DATABASE_URI)
@@ -41,7 +47,7 @@ def app() -> Iterator[Flask]:
     app = create_app(TestingConfig())
     create_database(DATABASE)
     with app.app_context():
-        upgrade()
+        upgrade(revision="heads")
     yield app
     with app.app_context():
         db.session.remove()
@@ -140,24 +146,30 @@ def app_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     """The environment for a test that builds a development or production app.
 
     The limiter is one object, bound to the last app built: such an app counts in memory, never
-    in a shared Redis that the cleanup after each test would then empty. No such app starts a
-    mail sender thread in the test process: the tests deliver the outbox themselves.
+    in a shared Redis that the cleanup after each test would then empty.
     """
     monkeypatch.setenv("RATELIMIT_STORAGE_URI", "memory://")
-    monkeypatch.setenv("MAIL_SENDER", "worker")
+    set_capability_env(monkeypatch, "APP_ENV")
     return monkeypatch
 
 
 @pytest.fixture
 def production_env(app_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
-    """The environment production needs to start: strong secrets, a database, a mail server."""
+    """The environment production needs to start: strong secrets, a database, and what each
+    capability needs."""
     monkeypatch = app_env
     monkeypatch.setenv("SECRET_KEY", "s" * 32)
     monkeypatch.setenv("JWT_SECRET_KEY", "j" * 32)
-    monkeypatch.setenv("TOTP_ENCRYPTION_KEYS", FERNET_KEY)
     monkeypatch.setenv("DATABASE_URL", "sqlite://")
-    monkeypatch.setenv("MAIL_SERVER", "smtp.example.com")
+    set_capability_env(monkeypatch, "PRODUCTION_ENV")
     return monkeypatch
+
+
+def set_capability_env(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    """Set the variables each capability's fixtures module lists under `name`."""
+    for module in map(importlib.import_module, pytest_plugins):
+        for variable, value in getattr(module, name, {}).items():
+            monkeypatch.setenv(variable, value)
 
 
 @pytest.fixture
@@ -176,29 +188,3 @@ def expired_session(user: User) -> str:
     db.session.add(RefreshToken(jti="expired-token", session_id="expired-session", expires_at=past))
     db.session.commit()
     return "expired-session"
-
-
-@pytest.fixture
-def mailbox(app: Flask) -> Iterator[Mailbox]:
-    """A real SMTP server on loopback, set as the app's MAIL_SERVER for this test."""
-    inbox = Mailbox()
-    server = start_server(inbox)
-    saved = {name: app.config[name] for name in ("MAIL_SERVER", "MAIL_PORT")}
-    app.config.update(MAIL_SERVER=server.hostname, MAIL_PORT=server.port)
-    yield inbox
-    server.stop()
-    app.config.update(saved)
-
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The two-factor service's clock, stopped at the start of a time step."""
-    clock = Clock()
-    monkeypatch.setattr(twofactor_service, "utcnow", clock)
-    return clock
-
-
-@pytest.fixture
-def enrolled(user: User, clock: Clock) -> Enrolled:
-    """`user` with two-factor sign-in on; its authenticator and recovery codes."""
-    return enrol(user, clock)

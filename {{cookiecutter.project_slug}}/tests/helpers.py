@@ -4,8 +4,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 PASSWORD = "correct horse battery"
-# A Fernet key (32 bytes, url-safe base64) for TOTP_ENCRYPTION_KEYS.
-FERNET_KEY = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
 
 def refresh_cookie(client: FlaskClient, app: Flask):

@@ -12,55 +12,23 @@ import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from app.audit import repository
 from app.audit.context import current_origin
+from app.audit.errors import InvalidCursor
 from app.audit.models import USER_AGENT_LENGTH, AuditEvent
-from app.core.api import access_denied
+from app.core import events
 from app.core.database import utcnow
-from app.errors import InvalidCursor
 from app.extensions import db
 
-Detail = str | int | bool | None
+Detail = events.Detail
 # Details say what changed (a role, a reason), never a credential: a key naming one is refused.
 FORBIDDEN_KEYS = ("password", "token", "hash", "secret", "link", "url", "email")
 MAX_DETAILS_CHARS = 1024
 PURGE_BATCH = 10_000
 EXPORT_BATCH = 1_000
 MAX_EVENT_ID = 2**63 - 1
-
-
-class Action(StrEnum):
-    """What happened; ruff's S105 takes the names with PASSWORD or TOKEN for credentials."""
-
-    REGISTERED = "user.registered"
-    LOGIN_SUCCEEDED = "auth.login_succeeded"
-    LOGIN_FAILED = "auth.login_failed"
-    LOGOUT = "auth.logout"
-    REFRESH_TOKEN_REUSED = "auth.refresh_token_reused"  # noqa: S105 - a name
-    PASSWORD_CHANGED = "account.password_changed"  # noqa: S105 - a name
-    PASSWORD_RESET_REQUESTED = "account.password_reset_requested"  # noqa: S105 - a name
-    PASSWORD_RESET_COMPLETED = "account.password_reset_completed"  # noqa: S105 - a name
-    EMAIL_VERIFIED = "account.email_verified"
-    USER_CREATED = "user.created"
-    ROLE_CHANGED = "user.role_changed"
-    DEACTIVATED = "user.deactivated"
-    REACTIVATED = "user.reactivated"
-    DELETED = "user.deleted"
-    ADMIN_CREATED = "user.admin_created"
-    ADMIN_PROMOTED = "user.admin_promoted"
-    ACCESS_DENIED = "access.denied"
-    TWO_FACTOR_ENABLED = "account.two_factor_enabled"
-    TWO_FACTOR_DISABLED = "account.two_factor_disabled"
-    TWO_FACTOR_RESET = "account.two_factor_reset"
-    RECOVERY_CODES_REGENERATED = "account.recovery_codes_regenerated"
-    RECOVERY_CODE_USED = "auth.recovery_code_used"
-    TWO_FACTOR_FAILED = "auth.two_factor_failed"
-    API_KEY_CREATED = "api_key.created"
-    API_KEY_REVOKED = "api_key.revoked"
-    API_KEY_NEW_ADDRESS = "api_key.used_from_new_address"
 
 
 @dataclass(frozen=True)
@@ -86,18 +54,22 @@ class EventPage:
 
 
 def record(
-    action: Action,
+    action: str,
     *,
     actor_id: int | None = None,
     target: int | None = None,
-    target_type: str = repository.USER,
+    target_type: str = events.USER,
     details: Mapping[str, Detail] | None = None,
 ) -> None:
     """Add an event to the current transaction; the caller's use case commits it.
 
+    Use cases call `app.core.events.record`, which reaches this through its signal.
+
     `actor_id` is the account the request acted as (by password, token or mailed link), None
     when it was anonymous or came from the CLI; `target` the id of the account acted on.
     """
+    if action not in events.ACTIONS:
+        raise ValueError(f"undeclared security event {action!r}")
     details = dict(details or {})
     _check_details(details)
     origin = current_origin()
@@ -106,7 +78,7 @@ def record(
         AuditEvent(
             created_at=utcnow(),
             actor_id=actor_id,
-            action=Action(action).value,
+            action=action,
             target_type=target_type if target is not None else None,
             target_id=target,
             ip_address=origin.ip_address,
@@ -176,11 +148,10 @@ def purge(older_than: timedelta, now: datetime | None = None) -> int:
     return purged
 
 
-@access_denied.connect
-def _record_refusal(user_id: int, *, endpoint: str, method: str) -> None:
-    # The refusal is the whole use case: nothing else is pending in the session.
-    record(Action.ACCESS_DENIED, actor_id=user_id, details={"endpoint": endpoint, "method": method})
-    db.session.commit()
+@events.security_event.connect
+def _record_event(action: str, **event: Any) -> None:
+    # In the transaction of the change that sent it: the use case's commit keeps both.
+    record(action, **event)
 
 
 def _check_details(details: dict[str, Detail]) -> None:

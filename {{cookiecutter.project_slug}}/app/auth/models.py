@@ -1,8 +1,8 @@
-"""Login sessions, their refresh tokens, and the single-use links sent by e-mail."""
+"""Login sessions and their refresh tokens."""
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import UTCDateTime, utcnow
@@ -32,20 +32,3 @@ class RefreshToken(db.Model):
     )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class AccountToken(db.Model):
-    """A single-use link sent by e-mail (password reset, address verification).
-
-    Only the SHA-256 of the token is stored: a copy of the database opens no account.
-    The row is deleted when the token is used or replaced by a newer one of the same purpose.
-    """
-
-    __tablename__ = "account_tokens"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[str] = mapped_column(String(16))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

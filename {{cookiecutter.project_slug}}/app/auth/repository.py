@@ -1,4 +1,4 @@
-"""Queries for login sessions, refresh tokens and mailed account tokens. Nothing here commits."""
+"""Queries for login sessions and refresh tokens. Nothing here commits."""
 
 from datetime import datetime
 from typing import Any, cast
@@ -6,7 +6,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, Row, and_, bindparam, delete, select, update
 from sqlalchemy.exc import DBAPIError
 
-from app.auth.models import AccountToken, AuthSession, RefreshToken
+from app.auth.models import AuthSession, RefreshToken
 from app.config import AUTOCOMMIT_BIND
 from app.core.database import utcnow
 from app.extensions import db
@@ -34,7 +34,7 @@ SESSION_USER = (
 SessionUser = Row[bool, bool, int, str, str, int | None, str]
 
 
-def add(row: AuthSession | RefreshToken | AccountToken) -> None:
+def add(row: AuthSession | RefreshToken) -> None:
     db.session.add(row)
 
 
@@ -92,40 +92,15 @@ def revoke_sessions(
 
 
 def delete_user_data(user_id: int) -> None:
-    """Delete the user's sessions, their refresh tokens and mailed tokens (before the user goes)."""
+    """Delete the user's sessions and their refresh tokens (before the user goes)."""
     sessions = select(AuthSession.id).where(AuthSession.user_id == user_id)
     db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(sessions)))
     db.session.execute(delete(AuthSession).where(AuthSession.user_id == user_id))
-    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user_id))
 
 
-def delete_expired(now: datetime) -> tuple[int, int]:
-    """Delete sessions (with their refresh tokens) and mailed tokens past expiry; their counts."""
+def delete_expired(now: datetime) -> int:
+    """Delete sessions (with their refresh tokens) past expiry; how many."""
     # Refresh tokens go with their session (ON DELETE CASCADE is not enforced by every SQLite).
     expired = select(AuthSession.id).where(AuthSession.expires_at <= now)
     db.session.execute(delete(RefreshToken).where(RefreshToken.session_id.in_(expired)))
-    sessions = _rowcount(delete(AuthSession).where(AuthSession.expires_at <= now))
-    tokens = _rowcount(delete(AccountToken).where(AccountToken.expires_at <= now))
-    return sessions, tokens
-
-
-def live_account_token(token_hash: str, purpose: str, now: datetime) -> AccountToken | None:
-    """The unexpired token of `purpose` with this hash, if there is one."""
-    return db.session.scalar(
-        select(AccountToken).where(
-            AccountToken.token_hash == token_hash,
-            AccountToken.purpose == purpose,
-            AccountToken.expires_at > now,
-        )
-    )
-
-
-def claim_account_token(token_id: int) -> bool:
-    """Delete token `token_id`; False if another request used it first."""
-    return _rowcount(delete(AccountToken).where(AccountToken.id == token_id)) == 1
-
-
-def delete_account_tokens(user_id: int, purpose: str) -> None:
-    db.session.execute(
-        delete(AccountToken).where(AccountToken.user_id == user_id, AccountToken.purpose == purpose)
-    )
+    return _rowcount(delete(AuthSession).where(AuthSession.expires_at <= now))

@@ -1,11 +1,11 @@
-"""/auth: registration, login and sessions, and the account's password and e-mail address."""
+"""/auth: registration, login and sessions, and the account's password."""
 
 from collections.abc import Callable
 from functools import wraps
 from http import HTTPStatus
 from typing import Any, TypeVar
 
-from flask import Response, after_this_request, current_app, request
+from flask import Response, after_this_request, current_app, jsonify, request
 from flask_jwt_extended import (
     get_csrf_token,
     get_jwt,
@@ -16,19 +16,14 @@ from flask_jwt_extended import (
 from app.auth import account, service
 from app.auth.schemas import (
     AccessTokenSchema,
-    EmailSchema,
-    LoginResultSchema,
     LoginSchema,
     MessageSchema,
     PasswordChangeSchema,
-    PasswordResetSchema,
     RegisteredSchema,
     RegisterSchema,
     SessionOpenedSchema,
-    TokenSchema,
 )
-from app.auth.twofactor.schemas import SecondStepSchema
-from app.auth.twofactor.service import Challenge, hash_challenge
+from app.auth.service import TokenPair
 from app.core.api import (
     BEARER,
     REFRESH_COOKIE,
@@ -50,9 +45,6 @@ CSRF_HEADERS = {
         "schema": {"type": "string"},
     }
 }
-# The same answer whether or not the address has an account.
-RESET_REQUESTED = "If an account uses this address, a link to reset its password is on its way"
-VERIFICATION_REQUESTED = "If an unverified account uses this address, a new link is on its way"
 
 
 @bp.after_request
@@ -69,13 +61,6 @@ def email_key() -> str:
     body = request.get_json(silent=True)
     email = body.get("email") if isinstance(body, dict) else None
     return f"email:{email.strip().lower()}" if isinstance(email, str) else "email:-"
-
-
-def challenge_key() -> str:
-    """Key by the login challenge in the body: its attempts count whoever sends them."""
-    body = request.get_json(silent=True)
-    challenge = body.get("challenge") if isinstance(body, dict) else None
-    return f"challenge:{hash_challenge(challenge)}" if isinstance(challenge, str) else "challenge:-"
 
 
 def login_failed(response: Response) -> bool:
@@ -103,7 +88,7 @@ def access_or_refresh_required(view: F) -> F:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if "Authorization" in request.headers:
-            authenticate(api_key=False)
+            authenticate(any_credential=False)
         else:
             authenticate_refresh_cookie()
         return view(*args, **kwargs)
@@ -139,43 +124,20 @@ def register(data: dict[str, Any]) -> dict[str, Any]:
 @bp.limit("login")
 @bp.limit("login_account", key_func=email_key, deduct_when=login_failed)
 @bp.arguments(LoginSchema)
-@bp.response(HTTPStatus.OK, LoginResultSchema, headers=CSRF_HEADERS)
-@bp.errors(401, 403)
-def login(data: dict[str, str]) -> dict[str, Any]:
-    """Log in: access token in the body, refresh token in an HttpOnly cookie (path /auth).
-
-    With two-factor sign-in on, no token yet: `two_factor_required`, and a `challenge` to send
-    with a code to /auth/login/2fa. A wrong e-mail and a wrong password get the same 401.
-    Failed attempts also count against the account, whatever address they come from. With
-    REQUIRE_EMAIL_VERIFICATION on, the right password of an unverified account is a 403.
-    """
-    user, result = service.login(data["email"], data["password"])
-    if isinstance(result, Challenge):
-        return {
-            "two_factor_required": True,
-            "challenge": result.token,
-            "expires_in": result.expires_in,
-        }
-    send_refresh_cookie(result.refresh)
-    return {"access_token": result.access, "user": user}
-
-
-@bp.post("/login/2fa")
-@bp.limit("login_2fa")
-@bp.limit("login_2fa_challenge", key_func=challenge_key)
-@bp.arguments(SecondStepSchema)
 @bp.response(HTTPStatus.OK, SessionOpenedSchema, headers=CSRF_HEADERS)
 @bp.errors(401)
-def login_second_step(data: dict[str, str]) -> dict[str, Any]:
-    """Finish a login with two-factor sign-in: its challenge and a code or recovery code.
+def login(data: dict[str, str]) -> Any:
+    """Log in: access token in the body, refresh token in an HttpOnly cookie (path /auth).
 
-    Tokens as /auth/login gives them. A code works once; a recovery code too. An unknown,
-    expired or used challenge and a wrong code get the same 401; each challenge allows a few
-    attempts (RATELIMIT_LOGIN_2FA_CHALLENGE), each client some more (RATELIMIT_LOGIN_2FA).
+    A wrong e-mail and a wrong password get the same 401. Failed attempts also count against
+    the account, whatever address they come from.
     """
-    user, tokens = service.complete_login(data["challenge"], data["code"])
-    send_refresh_cookie(tokens.refresh)
-    return {"access_token": tokens.access, "user": user}
+    user, result = service.login(data["email"], data["password"])
+    if not isinstance(result, TokenPair):
+        # Another step first (Api.amend documents its answer): as it is, with no cookie.
+        return jsonify(result.as_response())
+    send_refresh_cookie(result.refresh)
+    return {"access_token": result.access, "user": user}
 
 
 @bp.post("/refresh")
@@ -221,64 +183,3 @@ def change_password(data: dict[str, str]) -> dict[str, str]:
     """
     account.change_password(current_user, current_user.session_id, **data)
     return {"message": "Password changed; your other sessions have been signed out"}
-
-
-def account_mail_limits(view: F) -> F:
-    """The limits of the routes that send a mail: per client, and per address whoever asks."""
-    view = bp.limit("account_mail_address", key_func=email_key)(view)
-    return bp.limit("account_mail")(view)
-
-
-@bp.post("/password-reset")
-@account_mail_limits
-@bp.arguments(EmailSchema)
-@bp.response(HTTPStatus.ACCEPTED, MessageSchema, description="The same answer for every address")
-@bp.errors(404)
-def request_password_reset(data: dict[str, str]) -> dict[str, str]:
-    """Ask for a password reset link by e-mail; the answer is the same for any address.
-
-    Only an active account is sent a link; it works once, and a new request replaces it. 404
-    when PASSWORD_RESET_ENABLED is off.
-    """
-    account.request_password_reset(data["email"])
-    return {"message": RESET_REQUESTED}
-
-
-@bp.post("/password-reset/confirm")
-@bp.limit("account_confirm")
-@bp.arguments(PasswordResetSchema)
-@bp.response(HTTPStatus.OK, MessageSchema)
-@bp.errors(404)
-def confirm_password_reset(data: dict[str, str]) -> dict[str, str]:
-    """Set a new password with the token from the reset mail; every session ends.
-
-    A used, expired, replaced, forged or unknown token gets the same 400.
-    """
-    account.reset_password(**data)
-    return {"message": "Password reset; log in with the new password"}
-
-
-@bp.post("/verify-email/resend")
-@account_mail_limits
-@bp.arguments(EmailSchema)
-@bp.response(HTTPStatus.ACCEPTED, MessageSchema, description="The same answer for every address")
-def request_verification(data: dict[str, str]) -> dict[str, str]:
-    """Ask for a new e-mail verification link; the answer is the same for any address.
-
-    Only an active, unverified account is sent a new link.
-    """
-    account.request_verification(data["email"])
-    return {"message": VERIFICATION_REQUESTED}
-
-
-@bp.post("/verify-email/confirm")
-@bp.limit("account_confirm")
-@bp.arguments(TokenSchema)
-@bp.response(HTTPStatus.OK, MessageSchema)
-def confirm_verification(data: dict[str, str]) -> dict[str, str]:
-    """Verify your e-mail address with the token from the verification mail.
-
-    A used, expired, replaced, forged or unknown token gets the same 400.
-    """
-    account.verify_email(**data)
-    return {"message": "Email address verified"}

@@ -6,8 +6,6 @@ from app.core.fields import NormalizedEmail, Password
 from app.users.schemas import PASSWORD_LENGTH, UserFieldsSchema, UserSummarySchema
 
 EMAIL_LENGTH = validate.Length(max=254)
-# secrets.token_urlsafe(32) is 43 characters; anything much longer is not one of ours.
-TOKEN_LENGTH = validate.Length(min=1, max=128)
 
 
 class RegisterSchema(UserFieldsSchema):
@@ -27,20 +25,6 @@ class PasswordChangeSchema(Schema):
     new_password = Password(required=True, validate=PASSWORD_LENGTH)
 
 
-class EmailSchema(Schema):
-    email = NormalizedEmail(required=True, validate=EMAIL_LENGTH)
-
-
-class TokenSchema(Schema):
-    """The token from a mailed link."""
-
-    token = fields.String(required=True, validate=TOKEN_LENGTH)
-
-
-class PasswordResetSchema(TokenSchema):
-    new_password = Password(required=True, validate=PASSWORD_LENGTH)
-
-
 class RegisteredSchema(Schema):
     message = fields.String(required=True)
     user_id = fields.Integer(required=True)
@@ -52,19 +36,6 @@ class AccessTokenSchema(Schema):
 
 class SessionOpenedSchema(AccessTokenSchema):
     user = fields.Nested(UserSummarySchema, required=True)
-
-
-class LoginResultSchema(Schema):
-    """Without two-factor sign-in: `access_token` and `user`. With it: `two_factor_required`,
-    `challenge` and `expires_in`, and no token until POST /auth/login/2fa."""
-
-    access_token = fields.String()
-    user = fields.Nested(UserSummarySchema)
-    two_factor_required = fields.Boolean(metadata={"description": "Present and true with 2FA."})
-    challenge = fields.String(
-        metadata={"description": "Send it with a code to /auth/login/2fa; it works once."}
-    )
-    expires_in = fields.Integer(metadata={"description": "Seconds the challenge is valid for."})
 
 
 class MessageSchema(Schema):

@@ -1,32 +1,51 @@
-"""Auth use cases: self-registration, login (with its second step when two-factor sign-in is on),
-refresh-token rotation, logout, admin accounts and the removal of expired sessions."""
+"""Auth use cases: self-registration, login, refresh-token rotation, logout, admin accounts and
+the removal of expired sessions.
+
+Capabilities take part through the signals below (blinker, as Flask's own signals), inside the
+transaction of the use case, so this module imports none of them.
+"""
 
 import uuid
 from dataclasses import dataclass
 from functools import cache
+from typing import Any, Protocol
 
+from blinker import Namespace
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from app.audit import service as audit
-from app.auth import account, repository
+from app.auth import repository
 from app.auth.models import AuthSession, RefreshToken
-from app.auth.twofactor import service as twofactor
-from app.auth.twofactor.service import Challenge
+from app.core import events
 from app.core.database import utcnow
-from app.errors import (
-    EmailAlreadyRegistered,
-    EmailNotVerified,
-    InvalidCredentials,
-    InvalidLoginChallenge,
-    RefreshTokenReused,
-    SessionEnded,
-)
+from app.errors import EmailAlreadyRegistered, InvalidCredentials, RefreshTokenReused, SessionEnded
 from app.extensions import db
-from app.mail import service as outbox
 from app.users import service as users
 from app.users.models import ROLE_ADMIN, ROLE_USER, Actor, User
+
+# The security events these use cases record (app/core/events.py).
+REGISTERED = events.action("user.registered")
+LOGIN_SUCCEEDED = events.action("auth.login_succeeded")
+LOGIN_FAILED = events.action("auth.login_failed")
+LOGOUT = events.action("auth.logout")
+REFRESH_TOKEN_REUSED = events.action("auth.refresh_token_reused")
+ADMIN_CREATED = events.action("user.admin_created")
+ADMIN_PROMOTED = events.action("user.admin_promoted")
+
+
+signals = Namespace()
+# Sent with the e-mail address before a self-registration adds its account.
+registering = signals.signal("registering")
+# Sent with the user once a login's password is right, before any session opens. A receiver
+# may refuse the login (raising a DomainError, after `login_failed`), or return a NextStep:
+# the login then answers with it, and opens no session.
+password_verified = signals.signal("password-verified")
+# Sent with the user when an operator makes them an admin (`flask users create-admin`).
+admin_made = signals.signal("admin-made")
+# Sent with the time by `flask sessions purge`: a receiver deletes its own expired rows and
+# returns (what they are, how many), for the report.
+purging = signals.signal("purging")
 
 
 @dataclass(frozen=True)
@@ -35,29 +54,33 @@ class TokenPair:
     refresh: str
 
 
+class NextStep(Protocol):
+    """What a login answers with instead of tokens while another step must come first."""
+
+    def as_response(self) -> dict[str, Any]: ...
+
+
 def register_user(email: str, name: str, password: str, age: int | None = None) -> User:
     """Register a new account; self-registration always gets the `user` role.
 
-    With REQUIRE_EMAIL_VERIFICATION on, the account is sent its verification link: the mail is
-    committed with the account, or dropped with it.
+    What `registering` adds (a verification mail) commits with the account, or is dropped with it.
     """
-    if current_app.config["REQUIRE_EMAIL_VERIFICATION"]:
-        account.queue_verification(email)
+    registering.send(email)
     try:
         user = users.add_user(email, name, password, age, role=ROLE_USER)
     except EmailAlreadyRegistered:
         db.session.rollback()
         raise
-    audit.record(audit.Action.REGISTERED, actor_id=user.id, target=user.id)
+    events.record(REGISTERED, actor_id=user.id, target=user.id)
     db.session.commit()
     return user
 
 
-def login(email: str, password: str) -> tuple[User, TokenPair | Challenge]:
+def login(email: str, password: str) -> tuple[User, TokenPair | NextStep]:
     """Check the credentials and open a session; unknown e-mail and wrong password look alike.
 
-    With two-factor sign-in on, no session yet: a challenge for `complete_login`. A failure is
-    recorded and committed before the error: the attempt is a fact. An unknown address is
+    A receiver of `password_verified` may ask for another step first: no session yet. A failure
+    is recorded and committed before the error: the attempt is a fact. An unknown address is
     recorded without it (it may be a password typed in the wrong field).
     """
     user = users.find_user(email)
@@ -65,51 +88,33 @@ def login(email: str, password: str) -> tuple[User, TokenPair | Challenge]:
         # Spend the same hashing time as a real check so timing does not reveal the account.
         check_password_hash(_dummy_hash(current_app.config["PASSWORD_HASH_METHOD"]), password)
         reason = None if user is None else "inactive" if not user.is_active else "no_password"
-        _login_failed(user, reason)
+        login_failed(user, reason)
         raise InvalidCredentials()
     if not user.check_password(password):
-        _login_failed(user, "wrong_password")
+        login_failed(user, "wrong_password")
         raise InvalidCredentials()
-    # Only after the password: an unverified account must not be found by guessing addresses.
-    if current_app.config["REQUIRE_EMAIL_VERIFICATION"] and user.email_verified_at is None:
-        _login_failed(user, "email_not_verified")
-        raise EmailNotVerified()
-    if twofactor.is_enabled(user.id):
-        challenge = twofactor.begin_login(user.id)
-        db.session.commit()
-        return user, challenge
+    # Only after the password: a refusal must not tell an attacker the address has an account.
+    for _receiver, step in password_verified.send(user):
+        if step is not None:
+            db.session.commit()
+            return user, step
+    return user, open_session(user)
+
+
+def open_session(user: User, details: dict[str, events.Detail] | None = None) -> TokenPair:
+    """Open a session for `user` with its first pair of tokens, and record the login."""
     tokens = _open_session(user.id)
-    audit.record(audit.Action.LOGIN_SUCCEEDED, actor_id=user.id, target=user.id)
+    events.record(LOGIN_SUCCEEDED, actor_id=user.id, target=user.id, details=details)
     db.session.commit()
-    return user, tokens
+    return tokens
 
 
-def complete_login(challenge: str, code: str) -> tuple[User, TokenPair]:
-    """The second step: a login's challenge and a code (or recovery code) open the session.
-
-    The account must still be active; every failure is the same error.
-    """
-    user_id, method = twofactor.complete_login(challenge, code)
-    user = users.get_user(user_id)
-    if user is None or not user.is_active:
-        db.session.rollback()
-        raise InvalidLoginChallenge()
-    tokens = _open_session(user.id)
-    audit.record(
-        audit.Action.LOGIN_SUCCEEDED,
-        actor_id=user.id,
-        target=user.id,
-        details={"second_factor": method},
-    )
-    db.session.commit()
-    return user, tokens
-
-
-def _login_failed(user: User | None, reason: str | None) -> None:
+def login_failed(user: User | None, reason: str | None) -> None:
+    """Record a failed login (committed now: the attempt is a fact, whatever follows)."""
     if user is None:
-        audit.record(audit.Action.LOGIN_FAILED)
+        events.record(LOGIN_FAILED)
     else:
-        audit.record(audit.Action.LOGIN_FAILED, target=user.id, details={"reason": reason})
+        events.record(LOGIN_FAILED, target=user.id, details={"reason": reason})
     db.session.commit()
 
 
@@ -137,8 +142,8 @@ def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
     """
     if not repository.claim_refresh_token(jti):
         repository.revoke_sessions(session_id=session_id)
-        audit.record(
-            audit.Action.REFRESH_TOKEN_REUSED,
+        events.record(
+            REFRESH_TOKEN_REUSED,
             actor_id=user_id,
             target=user_id,
             details={"session_revoked": True},
@@ -153,42 +158,50 @@ def rotate_refresh_token(user_id: int, session_id: str, jti: str) -> TokenPair:
 def logout(user_id: int, session_id: str) -> None:
     """Revoke the session: its access and refresh tokens stop working at once."""
     repository.revoke_sessions(session_id=session_id, user_id=user_id)
-    audit.record(audit.Action.LOGOUT, actor_id=user_id, target=user_id)
+    events.record(LOGOUT, actor_id=user_id, target=user_id)
     db.session.commit()
 
 
 def make_admin(email: str, name: str, password: str | None) -> tuple[User, bool]:
     """Create an admin, or promote the existing user with this e-mail; True if created.
 
-    A new password ends every session started with the old one. The operator vouches for
-    the address: it counts as verified.
+    A new password ends every session started with the old one. Receivers of `admin_made`
+    hear of it: the operator vouches for the address.
     """
     user = users.find_user(email)
     created = user is None
     if user is None:
         user = users.add_user(email, name, password, role=ROLE_ADMIN)
-        audit.record(audit.Action.ADMIN_CREATED, target=user.id, details={"via": "cli"})
+        events.record(ADMIN_CREATED, target=user.id, details={"via": "cli"})
     else:
         users.promote(user)
         user.name = name
         if password is not None:
             user.set_password(password, current_app.config["PASSWORD_HASH_METHOD"])
-            repository.revoke_sessions(user_id=user.id)
-        audit.record(
-            audit.Action.ADMIN_PROMOTED,
+            end_sessions(user.id)
+        events.record(
+            ADMIN_PROMOTED,
             target=user.id,
             details={"via": "cli", "new_credentials": password is not None},
         )
-    user.email_verified_at = user.email_verified_at or utcnow()
+    admin_made.send(user)
     db.session.commit()
     return user, created
 
 
-def purge_expired() -> tuple[int, int]:
-    """Delete expired sessions (with their refresh tokens) and mailed links; how many of each."""
-    purged = repository.delete_expired(utcnow())
+def purge_expired() -> list[tuple[str, int]]:
+    """Delete expired sessions (with their refresh tokens), and what receivers of `purging`
+    keep that expired; (what, how many) of each, sessions first."""
+    now = utcnow()
+    purged = [("expired session", repository.delete_expired(now))]
+    purged += [result for _receiver, result in purging.send(now)]
     db.session.commit()
     return purged
+
+
+def end_sessions(user_id: int) -> None:
+    """Revoke every session of the user (committed by the caller's use case)."""
+    repository.revoke_sessions(user_id=user_id)
 
 
 @users.user_deactivated.connect
@@ -199,14 +212,6 @@ def _end_sessions(user_id: int) -> None:
 @users.user_deleting.connect
 def _forget_user(user_id: int) -> None:
     repository.delete_user_data(user_id)
-    user = users.get_user(user_id)
-    if user is not None:
-        outbox.forget(user.email)
-
-
-@twofactor.two_factor_removed.connect
-def _end_all_sessions(user_id: int) -> None:
-    repository.revoke_sessions(user_id=user_id)
 
 
 def _open_session(user_id: int) -> TokenPair:

@@ -9,13 +9,13 @@ plugin (https://apispec.readthedocs.io/en/latest/writing_plugins.html).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from functools import wraps
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 import flask_smorest
 from apispec import BasePlugin
-from blinker import Namespace
 from flask import Flask, current_app, g, request
 from flask_jwt_extended import get_current_user, verify_jwt_in_request
 from flask_jwt_extended.exceptions import InvalidHeaderError, NoAuthorizationError
@@ -23,21 +23,34 @@ from webargs.flaskparser import FlaskParser
 from werkzeug.local import LocalProxy
 
 from app.config import RATE_LIMITS
-from app.errors import ApiKeyNotAllowed, ErrorSchema, InvalidApiKey, PermissionDenied, http_error
-from app.extensions import limiter
+from app.core import events
+from app.errors import ErrorSchema, PermissionDenied, http_error
+from app.extensions import db, limiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 BEARER = {"bearerAuth": []}
-API_KEY_HEADER = "X-API-Key"
-API_KEY = {"apiKey": []}
 REFRESH_COOKIE = {"refreshCookie": [], "csrfHeader": []}
 RETRY_AFTER = {"description": "Seconds until the limit resets.", "schema": {"type": "integer"}}
 
-signals = Namespace()
-# Sent with the user's id (and the endpoint and method) when an admin route refuses a signed-in
-# user, before the 403; the audit log subscribes (shared code imports no feature package).
-access_denied = signals.signal("access-denied")
+# Marks the routes where other credentials (Api.credential) may stand in for the access token;
+# the OpenAPI document lists those credentials there instead.
+ANY_CREDENTIAL = "x-any-credential"
+
+
+@dataclass(frozen=True)
+class Credential:
+    """Another way to sign a request in: a header, and how its value becomes the request's user.
+
+    `load(value, allowed)` returns the user (the type the access token's loader gives) or
+    raises a DomainError to refuse it; `allowed` is False on routes that take only a login
+    session's access token.
+    """
+
+    scheme: str
+    header: str
+    doc: dict[str, Any]
+    load: Callable[[str, bool], Any]
 
 
 # The user the request acts as, through its access token, its API key or its refresh cookie,
@@ -45,22 +58,21 @@ access_denied = signals.signal("access-denied")
 current_user: Any = LocalProxy(lambda: g.get("actor"))
 
 
-def authenticate(api_key: bool = True) -> None:
-    """Set the request's user from its X-API-Key header (if `api_key`) or else from the access
-    token in its Authorization header, or refuse the request with a 401 (403 for a key where
-    none is allowed)."""
+def authenticate(any_credential: bool = True) -> None:
+    """Set the request's user from another credential's header (Api.credential), or else from
+    the access token in its Authorization header, or refuse the request with a 401.
+
+    `any_credential` False: only a login session's access token will do (the credential's
+    loader refuses its own).
+    """
     # `g` outlives the request where an app context was already pushed (tests, the CLI).
     g.pop("actor", None)
     api = current_app.extensions["api"]
-    key = request.headers.get(API_KEY_HEADER)
-    if key is not None:
-        if not api_key:
-            raise ApiKeyNotAllowed()
-        user = api.api_key_loader(key) if api.api_key_loader is not None else None
-        if user is None:
-            raise InvalidApiKey()
-        g.actor = user
-        return
+    for credential in api.credentials:
+        value = request.headers.get(credential.header)
+        if value is not None:
+            g.actor = credential.load(value, any_credential)
+            return
     # Flask-JWT-Extended's exceptions, so that its error callbacks (app/errors.py) answer them.
     header = request.headers.get("Authorization", "").strip()
     if not header:
@@ -85,6 +97,16 @@ def authenticate_refresh_cookie() -> None:
     g.actor = get_current_user()
 
 
+@dataclass(frozen=True)
+class Amendment:
+    """What a capability adds to the document of a core route it takes part in: a sentence for
+    its description, other bodies a status may have (name and schema), more error statuses."""
+
+    note: str = ""
+    alternatives: dict[int, tuple[str, Any]] = field(default_factory=dict)
+    errors: tuple[int, ...] = ()
+
+
 class Parser(FlaskParser):
     """Validation failures are a 400, and bodies go through the app's strict JSON parsing."""
 
@@ -96,13 +118,38 @@ class Parser(FlaskParser):
 
 
 class OperationIds(BasePlugin):
-    """Give each operation its endpoint's name (`auth_login`): generated clients name methods so."""
+    """Give each operation its endpoint's name (`auth_login`): generated clients name methods so.
+
+    Also lists, on the routes that take them, the credentials capabilities add (Api.credential).
+    """
+
+    def __init__(self, api: "Api") -> None:
+        self.api = api
 
     def operation_helper(self, path: Any = None, operations: Any = None, **kwargs: Any) -> None:
         rule = kwargs.get("rule")
         for operation in (operations or {}).values():
             if rule is not None:
                 operation.setdefault("operationId", rule.endpoint.replace(".", "_"))
+            if operation.pop(ANY_CREDENTIAL, False):
+                operation["security"] += [{c.scheme: []} for c in self.api.credentials]
+            for amendment in self.api.amendments.get(rule.endpoint if rule else "", []):
+                amend(operation, amendment)
+
+
+def amend(operation: dict[str, Any], amendment: Amendment) -> None:
+    """Apply `amendment` to an operation of the document."""
+    if amendment.note:
+        operation["description"] = f"{operation.get('description', '')}\n\n{amendment.note}"
+    # Keyed by status numbers here; the error responses are still names of flask-smorest's.
+    responses = {int(status): response for status, response in operation["responses"].items()}
+    for status, (name, _schema) in amendment.alternatives.items():
+        content = responses[status]["content"]["application/json"]
+        other = {"$ref": f"#/components/schemas/{name}"}
+        content["schema"] = {"oneOf": [content["schema"], other]}
+    for status in amendment.errors:
+        responses.setdefault(status, HTTPStatus(status).name)
+    operation["responses"] = dict(sorted(responses.items()))
 
 
 class Api(flask_smorest.Api):
@@ -113,9 +160,10 @@ class Api(flask_smorest.Api):
 
     def __init__(self, app: Flask) -> None:
         self.admin_checks: list[Callable[[int], None]] = []
-        self.api_key_loader: Callable[[str], Any] | None = None
+        self.credentials: list[Credential] = []
+        self.amendments: dict[str, list[Amendment]] = {}
         self.access_token_loader: Callable[[str], Any] | None = None
-        super().__init__(spec_kwargs={"extra_plugins": [OperationIds()]})
+        super().__init__(spec_kwargs={"extra_plugins": [OperationIds(self)]})
         self.init_app(app)
         # One Api per app (its document names the app's own cookie); /openapi.json finds it here.
         app.extensions["api"] = self
@@ -128,24 +176,21 @@ class Api(flask_smorest.Api):
         schemes("refreshCookie", {"type": "apiKey", "in": "cookie", "name": cookie})
         csrf = app.config["JWT_REFRESH_CSRF_HEADER_NAME"]
         schemes("csrfHeader", {"type": "apiKey", "in": "header", "name": csrf})
-        schemes(
-            "apiKey",
-            {
-                "type": "apiKey",
-                "in": "header",
-                "name": API_KEY_HEADER,
-                "description": "A personal API key (POST /users/me/api-keys).",
-            },
-        )
 
     def handle_http_exception(self, error: Any) -> Any:
         return http_error(error)
 
-    def api_key_user_loader(self, loader: Callable[[str], Any]) -> None:
-        """Set how an API key becomes its user: `loader(key)` returns the user, the same type
-        the access token's user loader gives, or None to refuse the key. A feature package
-        provides it (core imports none)."""
-        self.api_key_loader = loader
+    def credential(self, credential: Credential) -> None:
+        """Accept `credential` besides the access token (a capability adds it; core imports
+        none), and document its security scheme."""
+        self.credentials.append(credential)
+        self.spec.components.security_scheme(credential.scheme, credential.doc)
+
+    def amend(self, endpoint: str, amendment: Amendment) -> None:
+        """Add `amendment` to the document of route `endpoint` (a capability takes part in it)."""
+        self.amendments.setdefault(endpoint, []).append(amendment)
+        for name, schema in amendment.alternatives.values():
+            self.spec.components.schema(name, schema=schema)
 
     def access_token_user_loader(self, loader: Callable[[str], Any]) -> None:
         """Set how an access token (the JWT of an Authorization header) becomes its user:
@@ -200,22 +245,23 @@ class Blueprint(flask_smorest.Blueprint):
         return decorator
 
     def login_required(self, view: F) -> F:
-        """Require an access token in the Authorization header, or a personal API key."""
+        """Require an access token in the Authorization header, or another credential."""
 
         @wraps(view)
         def authenticated(*args: Any, **kwargs: Any) -> Any:
             authenticate()
             return view(*args, **kwargs)
 
-        return self.secured(BEARER, API_KEY)(authenticated)  # type: ignore[arg-type]
+        documented = self.doc(**{ANY_CREDENTIAL: True})(authenticated)  # type: ignore[arg-type]
+        return self.secured(BEARER)(documented)
 
     def session_required(self, view: F) -> F:
-        """Require an access token of a login session: managing the account (its password,
-        two-factor sign-in, API keys) is never done with an API key (403)."""
+        """Require an access token of a login session: managing the account (its password and
+        credentials) is never done with another credential (403)."""
 
         @wraps(view)
         def authenticated(*args: Any, **kwargs: Any) -> Any:
-            authenticate(api_key=False)
+            authenticate(any_credential=False)
             return view(*args, **kwargs)
 
         return self.errors(403)(self.secured(BEARER)(authenticated))  # type: ignore[arg-type]
@@ -227,9 +273,13 @@ class Blueprint(flask_smorest.Blueprint):
         @wraps(view)
         def check_role(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_admin:
-                access_denied.send(
-                    current_user.id, endpoint=request.endpoint, method=request.method
+                # The refusal is the whole use case: its event commits before the 403.
+                events.record(
+                    events.ACCESS_DENIED,
+                    actor_id=current_user.id,
+                    details={"endpoint": request.endpoint, "method": request.method},
                 )
+                db.session.commit()
                 raise PermissionDenied()
             for check in current_app.extensions["api"].admin_checks:
                 check(current_user.id)

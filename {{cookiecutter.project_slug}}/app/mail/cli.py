@@ -7,9 +7,8 @@ from types import FrameType
 import click
 from flask import current_app
 from flask.cli import AppGroup
-from prometheus_client import start_http_server
 
-from app.core.metrics import metrics_port
+from app.core import events
 from app.mail import service
 from app.mail.sender import sender
 
@@ -28,10 +27,7 @@ def worker() -> None:
     # The app itself, not the proxy, for the sender to push its own contexts (Flask's docs,
     # "Notes On Proxies": https://flask.palletsprojects.com/en/stable/reqcontext/#notes-on-proxies).
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    port = metrics_port(app.config["METRICS_BIND"])
-    if port:
-        # prometheus_client's own exporter: the outbox gauges and send times of this process.
-        start_http_server(int(port), addr=app.config["METRICS_BIND"].rpartition(":")[0])
+    events.worker_started.send(app)
     click.echo(f"Delivering mail every {app.config['MAIL_POLL_SECONDS']} s; stop with SIGTERM.")
     sender.run(app)
     click.echo("Mail worker stopped.")

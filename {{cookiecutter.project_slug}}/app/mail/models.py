@@ -1,8 +1,9 @@
-"""The outbox: one row per mail asked for, written in the transaction that asks for it."""
+"""The outbox (one row per mail asked for, written in the transaction that asks for it), the
+single-use tokens of the mailed links, and when each account proved its address."""
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import UTCDateTime, utcnow
@@ -38,3 +39,32 @@ class OutboxMail(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     # The SMTP server's answer to the last attempt that failed.
     last_error: Mapped[str | None] = mapped_column(String(ERROR_LENGTH))
+
+
+class AccountToken(db.Model):
+    """A single-use link sent by e-mail (password reset, address verification).
+
+    Only the SHA-256 of the token is stored: a copy of the database opens no account.
+    The row is deleted when the token is used or replaced by a newer one of the same purpose.
+    """
+
+    __tablename__ = "account_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class EmailVerification(db.Model):
+    """When the owner proved they read mail at the account's address (a verification or reset
+    link); no row: never."""
+
+    __tablename__ = "email_verifications"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    verified_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,4 +1,4 @@
-"""Queries on the outbox. Nothing here commits."""
+"""Queries on the outbox, the mailed tokens and verified addresses. Nothing here commits."""
 
 from datetime import datetime
 from typing import Any, cast
@@ -6,11 +6,11 @@ from typing import Any, cast
 from sqlalchemy import ColumnElement, CursorResult, and_, delete, func, or_, select, update
 
 from app.extensions import db
-from app.mail.models import FAILED, PENDING, SENT, OutboxMail
+from app.mail.models import FAILED, PENDING, SENT, AccountToken, EmailVerification, OutboxMail
 
 
-def add(mail: OutboxMail) -> None:
-    db.session.add(mail)
+def add(row: OutboxMail | AccountToken | EmailVerification) -> None:
+    db.session.add(row)
 
 
 def get(mail_id: int) -> OutboxMail | None:
@@ -91,3 +91,42 @@ def delete_sent_before(cutoff: datetime) -> int:
 
 def delete_for(recipient: str) -> None:
     db.session.execute(delete(OutboxMail).where(OutboxMail.recipient == recipient))
+
+
+def live_account_token(token_hash: str, purpose: str, now: datetime) -> AccountToken | None:
+    """The unexpired token of `purpose` with this hash, if there is one."""
+    return db.session.scalar(
+        select(AccountToken).where(
+            AccountToken.token_hash == token_hash,
+            AccountToken.purpose == purpose,
+            AccountToken.expires_at > now,
+        )
+    )
+
+
+def claim_account_token(token_id: int) -> bool:
+    """Delete token `token_id`; False if another request used it first."""
+    return _rowcount(delete(AccountToken).where(AccountToken.id == token_id)) == 1
+
+
+def delete_account_tokens(user_id: int, purpose: str) -> None:
+    db.session.execute(
+        delete(AccountToken).where(AccountToken.user_id == user_id, AccountToken.purpose == purpose)
+    )
+
+
+def delete_user_rows(user_id: int) -> None:
+    """Delete the user's mailed tokens and verified address (before the user goes)."""
+    db.session.execute(delete(AccountToken).where(AccountToken.user_id == user_id))
+    db.session.execute(delete(EmailVerification).where(EmailVerification.user_id == user_id))
+
+
+def delete_expired_tokens(now: datetime) -> int:
+    return _rowcount(delete(AccountToken).where(AccountToken.expires_at <= now))
+
+
+def verified_at(user_id: int) -> datetime | None:
+    """When the user proved their address; None: never."""
+    return db.session.scalar(
+        select(EmailVerification.verified_at).where(EmailVerification.user_id == user_id)
+    )

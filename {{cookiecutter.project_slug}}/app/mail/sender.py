@@ -38,7 +38,7 @@ class Sender:
             with app.app_context():
                 try:
                     service.deliver_due(stop=self.stopping.is_set)
-                    service.refresh_metrics()
+                    service.report_status()
                 except Exception:
                     # The database may be away for a while: log, wait, try again.
                     logger.exception("mail sender pass failed")

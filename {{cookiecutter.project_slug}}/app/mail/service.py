@@ -18,13 +18,13 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from smtplib import SMTPException
 
+from blinker import Namespace
 from flask import current_app
 
-from app.core import mail as smtp
 from app.core.database import utcnow
 from app.extensions import db
+from app.mail import message as smtp
 from app.mail import repository
-from app.mail.metrics import FAILED_MAILS, OLDEST_PENDING, PENDING_MAILS, SEND_DURATION
 from app.mail.models import ERROR_LENGTH, FAILED, SENT, OutboxMail
 
 logger = logging.getLogger(__name__)
@@ -33,6 +33,11 @@ logger = logging.getLogger(__name__)
 Composer = Callable[[str, datetime], EmailMessage | None]
 COMPOSERS: dict[str, Composer] = {}
 MAX_RETRY_DELAY = timedelta(hours=1)
+signals = Namespace()
+# Sent with the OutboxStatus after each sender pass, and with "sent" or "failed" (and the
+# seconds it took) after each hand-over to the SMTP server: the metrics subscribe.
+outbox_checked = signals.signal("outbox-checked")
+mail_handed_over = signals.signal("mail-handed-over")
 # Set on the session by `enqueue`, read after its commit to wake this process's sender.
 ENQUEUED = "mail_enqueued"
 
@@ -108,13 +113,10 @@ def status(now: datetime | None = None) -> OutboxStatus:
     return OutboxStatus(pending=pending, failed=failed, oldest_pending_age=age)
 
 
-def refresh_metrics() -> OutboxStatus:
-    """Set the outbox gauges from the database; the status they show."""
+def report_status() -> OutboxStatus:
+    """Tell the outbox's subscribers its status (after each sender pass); the status told."""
     current = status()
-    PENDING_MAILS.set(current.pending)
-    FAILED_MAILS.set(current.failed)
-    age = current.oldest_pending_age
-    OLDEST_PENDING.set(age.total_seconds() if age is not None else 0)
+    outbox_checked.send(current)
     return current
 
 
@@ -151,7 +153,7 @@ def _send(message: EmailMessage) -> None:
         smtp.send(smtp.SmtpSettings.from_config(current_app.config), message)
         outcome = "sent"
     finally:
-        SEND_DURATION.labels(outcome).observe(time.perf_counter() - started)
+        mail_handed_over.send(outcome, seconds=time.perf_counter() - started)
 
 
 def _record_failure(mail: OutboxMail, error: str, now: datetime) -> None:

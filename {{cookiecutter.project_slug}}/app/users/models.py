@@ -34,8 +34,6 @@ class User(db.Model):
     role_id: Mapped[int] = mapped_column(ForeignKey("roles.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # When the owner proved they read mail at `email` (a verification or reset link); None: never.
-    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     role: Mapped[Role] = relationship(lazy="joined", innerjoin=True)
 

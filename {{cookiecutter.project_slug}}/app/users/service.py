@@ -12,7 +12,7 @@ from blinker import Namespace
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
-from app.audit import service as audit
+from app.core import events
 from app.errors import (
     EmailAlreadyRegistered,
     LastAdmin,
@@ -23,6 +23,13 @@ from app.errors import (
 from app.extensions import db
 from app.users import repository
 from app.users.models import ROLE_ADMIN, ROLE_USER, Actor, User
+
+# The security events these use cases record (app/core/events.py).
+USER_CREATED = events.action("user.created")
+ROLE_CHANGED = events.action("user.role_changed")
+DEACTIVATED = events.action("user.deactivated")
+REACTIVATED = events.action("user.reactivated")
+DELETED = events.action("user.deleted")
 
 signals = Namespace()
 # Sent with the user's id before the commit that deactivates or deletes the account.
@@ -81,8 +88,8 @@ def create_user(
 ) -> User:
     """Create a user with `role` on behalf of admin `actor` (None: the command line)."""
     user = add_user(email, name, password, age, role)
-    audit.record(
-        audit.Action.USER_CREATED,
+    events.record(
+        USER_CREATED,
         actor_id=actor.id if actor else None,
         target=user.id,
         details={"role": role},
@@ -135,8 +142,8 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     refused = changes.keys() - SELF_EDITABLE
     if not actor.is_admin and refused:
         # An attempt to raise one's own rights is worth a record of its own.
-        audit.record(
-            audit.Action.ACCESS_DENIED,
+        events.record(
+            events.ACCESS_DENIED,
             actor_id=actor.id,
             target=user.id,
             details={"fields": ",".join(sorted(refused))},
@@ -150,10 +157,10 @@ def update_user(actor: Actor, user_id: int, changes: dict[str, Any]) -> User:
     if "role" in changes and changes["role"] != user.role.name:
         previous = user.role.name
         user.role = repository.get_role(changes["role"])
-        _record(audit.Action.ROLE_CHANGED, actor, user, {"from": previous, "to": user.role.name})
+        _record(ROLE_CHANGED, actor, user, {"from": previous, "to": user.role.name})
     changes.pop("role", None)
     if "is_active" in changes and changes["is_active"] != user.is_active:
-        action = audit.Action.REACTIVATED if changes["is_active"] else audit.Action.DEACTIVATED
+        action = REACTIVATED if changes["is_active"] else DEACTIVATED
         _record(action, actor, user)
     for name, value in changes.items():
         setattr(user, name, value)
@@ -178,14 +185,12 @@ def delete_user(actor: Actor, user_id: int) -> None:
     user_deleting.send(user.id)
     repository.delete(user)
     # The event outlives the account: it keeps the id, never the address.
-    _record(audit.Action.DELETED, actor, user)
+    _record(DELETED, actor, user)
     db.session.commit()
 
 
-def _record(
-    action: audit.Action, actor: Actor, user: User, details: dict[str, str] | None = None
-) -> None:
-    audit.record(action, actor_id=actor.id, target=user.id, details=details)
+def _record(action: str, actor: Actor, user: User, details: dict[str, str] | None = None) -> None:
+    events.record(action, actor_id=actor.id, target=user.id, details=details)
 
 
 def _keep_an_admin(actor: Actor, admin: User) -> None:

@@ -17,7 +17,8 @@ MYSQL = {
 
 revision = "0001"
 down_revision = None
-branch_labels = None
+# The core's branch: `flask db migrate` adds new revisions here (app/cli.py).
+branch_labels = ("core",)
 depends_on = None
 
 

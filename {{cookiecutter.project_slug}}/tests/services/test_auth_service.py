@@ -4,10 +4,11 @@ import pytest
 from flask_jwt_extended import decode_token
 from sqlalchemy import select
 
-from app.auth import service
+from app.auth import account, service
 from app.auth.models import AuthSession, RefreshToken
 from app.errors import (
     EmailAlreadyRegistered,
+    IncorrectPassword,
     InvalidCredentials,
     RefreshTokenReused,
     SessionEnded,
@@ -158,10 +159,17 @@ def test_purge_deletes_expired_sessions_and_their_refresh_tokens_only(user, expi
     _, tokens = service.login(user.email, PASSWORD)
     live = decode_token(tokens.access)["sid"]
 
-    assert service.purge_expired() == (1, 0)
+    assert service.purge_expired()[0] == ("expired session", 1)
 
     db.session.expire_all()
     assert db.session.get(AuthSession, expired_session) is None
     assert db.session.scalars(select(RefreshToken.session_id)).all() == [live]
     assert service.user_of_session(live, user.id) == Actor.of(user)
-    assert service.purge_expired() == (0, 0)
+    assert service.purge_expired()[0] == ("expired session", 0)
+
+
+def test_change_password_with_a_wrong_current_password_changes_nothing(user):
+    with pytest.raises(IncorrectPassword):
+        account.change_password(Actor.of(user), "any-session", "wrong", "a brand new passphrase")
+
+    assert user.check_password(PASSWORD)
