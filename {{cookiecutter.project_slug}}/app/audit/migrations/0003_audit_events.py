@@ -1,7 +1,8 @@
 """Audit log: one row per security event, written in the transaction of the change it records.
 
 Revision ID: 0003
-Revises: 0001
+Revises:
+Depends on: 0001
 Create Date: 2026-12-03
 """
 
@@ -16,9 +17,10 @@ MYSQL = {
 }
 
 revision = "0003"
-down_revision = "0001"
+# A base of its own (its branch), needing the core's users table.
+down_revision = None
 branch_labels = ("audit",)
-depends_on = None
+depends_on = "0001"
 
 
 def exists(table: str) -> bool:

@@ -1,7 +1,8 @@
 """Account e-mails: the single-use tokens of mailed links.
 
 Revision ID: 0002
-Revises: 0001
+Revises:
+Depends on: 0001
 Create Date: 2026-11-30
 """
 
@@ -16,9 +17,10 @@ MYSQL = {
 }
 
 revision = "0002"
-down_revision = "0001"
+# A base of its own (its branch), needing the core's users table.
+down_revision = None
 branch_labels = ("mail",)
-depends_on = None
+depends_on = "0001"
 
 
 def exists(table: str) -> bool:

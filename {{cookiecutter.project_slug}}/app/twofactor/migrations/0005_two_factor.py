@@ -1,7 +1,8 @@
 """Two-factor sign-in: TOTP credentials, recovery codes, login challenges.
 
 Revision ID: 0005
-Revises: 0001
+Revises:
+Depends on: 0001
 Create Date: 2026-12-03
 """
 
@@ -16,9 +17,10 @@ MYSQL = {
 }
 
 revision = "0005"
-down_revision = "0001"
+# A base of its own (its branch), needing the core's users table.
+down_revision = None
 branch_labels = ("twofactor",)
-depends_on = None
+depends_on = "0001"
 
 
 def user_fk(table: str) -> sa.ForeignKeyConstraint:
