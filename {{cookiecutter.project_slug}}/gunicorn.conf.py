@@ -79,7 +79,10 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    _each("post_worker_init", worker)
+    # The app this worker serves (not preloaded: each worker imported it after the fork).
+    from wsgi import app
+
+    _each("post_worker_init", worker, app)
 
 
 def worker_exit(server, worker):

@@ -16,7 +16,7 @@ from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 
 from app import capabilities
-from app.core.env import ConfigurationError, env, env_bool, env_int
+from app.environment import ConfigurationError, env, env_bool, env_int
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))

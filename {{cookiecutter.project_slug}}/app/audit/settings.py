@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from app.core.env import ConfigurationError, env_int
+from app.environment import ConfigurationError, env_int
 
 RATE_LIMITS = {"audit_events": "30 per minute", "my_audit_events": "30 per minute"}
 

@@ -4,10 +4,9 @@ thread of its own, started after the fork (README "E-mail")."""
 from typing import Any
 
 
-def post_worker_init(config: Any, worker: Any) -> None:
+def post_worker_init(config: Any, worker: Any, app: Any) -> None:
     if config.MAIL_SENDER == "inline":
         from app.mail.sender import sender
-        from wsgi import app
 
         sender.start(app)
 

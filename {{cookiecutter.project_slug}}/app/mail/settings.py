@@ -4,7 +4,7 @@ and the limits on asking for and using a link (README "E-mail")."""
 from datetime import timedelta
 from typing import Any
 
-from app.core.env import ConfigurationError, env, env_bool, env_int
+from app.environment import ConfigurationError, env, env_bool, env_int
 
 RATE_LIMITS = {
     # Reset and verification mails: per client, and per address whoever asks.

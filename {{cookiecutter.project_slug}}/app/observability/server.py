@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from app.core.env import env
+from app.environment import env
 
 # prometheus_client writes a process's samples there from the first metric it creates: the
 # directory must exist before the metrics module is imported.

@@ -3,7 +3,7 @@ Sentry."""
 
 from typing import Any
 
-from app.core.env import env, env_bool
+from app.environment import env, env_bool
 
 RATE_LIMITS: dict[str, str] = {}
 

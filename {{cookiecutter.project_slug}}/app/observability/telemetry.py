@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from flask import Flask
 
-from app.core.env import ConfigurationError
+from app.environment import ConfigurationError
 
 if TYPE_CHECKING:  # imported for real only when tracing is on
     from opentelemetry.sdk.trace.export import SpanExporter

@@ -8,7 +8,7 @@ from typing import Any
 
 from cryptography.fernet import Fernet
 
-from app.core.env import ConfigurationError, env, env_bool, env_int
+from app.environment import ConfigurationError, env, env_bool, env_int
 
 RATE_LIMITS = {
     # Enrolment and removal, per client.

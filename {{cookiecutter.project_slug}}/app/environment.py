@@ -1,4 +1,5 @@
-"""Reading settings from the environment (or .env): the helpers every settings module uses."""
+"""Reading settings from the environment (or .env): the helpers of app/config.py and of every
+capability's settings module."""
 
 import os
 
