@@ -8,9 +8,9 @@ and loaded by wrk -t1 -c8 (bench/auth_path.py serves and loads), each render on 
 file with its own admin's access token:
 
   render                 PROJECT as generated (limits on, never tripping)
-  no extras              a copy whose create_app leaves out Flask-CORS, Flask-Talisman, the
-                         metrics and the mail sender's hook, run with LOG_LEVEL=WARNING (no
-                         access line)
+  no extras              a copy whose create_app leaves out Flask-CORS and Flask-Talisman, and
+                         without the observability and mail capabilities (the metrics, the
+                         mail sender's hook), run with LOG_LEVEL=WARNING (no access line)
   no extras, no limits   the same with RATELIMIT_ENABLED=false
   floor, bare            bench/floor_app.py (the render's database and token), bench/bare_app.py
   bare + Flask-Limiter   bench/limiter_app.py
@@ -31,13 +31,15 @@ from auth_path import load, one_run, serve, stop
 from project import server_env
 
 BENCH = Path(__file__).resolve().parent
-# What "no extras" removes from app/__init__.py's create_app; each must match exactly once.
-EXTRAS = (
-    r"    init_metrics\(app\)\n",
-    r"    cors\.init_app\(\n(?:        .*\n)+    \)\n",
-    r"    init_security_headers\(app, talisman\)\n",
-    r"    init_sender\(app\)\n",
-)
+# What "no extras" removes: from create_app, CORS and Talisman; from the capabilities, the
+# metrics (observability) and the mail sender's hook (mail). Each must match exactly once.
+EXTRAS = {
+    "__init__.py": (
+        r"    cors\.init_app\(\n(?:        .*\n)+    \)\n",
+        r"    init_security_headers\(app, talisman\)\n",
+    ),
+    "capabilities.py": (r'    "observability",\n', r'    "mail",\n'),
+}
 TARGET_RATIO = 0.30  # issue 20: the render's share of bare Flask on SQLite
 
 
@@ -45,13 +47,14 @@ def without_extras(project: Path, scratch: Path) -> Path:
     """A copy of `project`'s code (not its .venv) whose create_app skips the response extras."""
     copy = scratch / "no-extras"
     shutil.copytree(project, copy, ignore=shutil.ignore_patterns(".venv", ".git", "*.db"))
-    factory = copy / "app" / "__init__.py"
-    source = factory.read_text()
-    for pattern in EXTRAS:
-        source, found = re.subn(pattern, "", source)
-        if found != 1:
-            raise SystemExit(f"create_app changed: {pattern!r} matched {found} times")
-    factory.write_text(source)
+    for name, patterns in EXTRAS.items():
+        module = copy / "app" / name
+        source = module.read_text()
+        for pattern in patterns:
+            source, found = re.subn(pattern, "", source)
+            if found != 1:
+                raise SystemExit(f"app/{name} changed: {pattern!r} matched {found} times")
+        module.write_text(source)
     return copy
 
 

@@ -33,7 +33,7 @@ PARTS = (
     ("  thread starts (threading.Thread.start)", "threading.py", "start"),
     ("access log (app/core/logging.py)", "app/core/logging.py", None),
     ("security headers (Flask-Talisman)", "flask_talisman/", None),
-    ("metrics (app/core/metrics.py)", "app/core/metrics.py", None),
+    ("metrics (app/observability/metrics.py)", "app/observability/metrics.py", None),
     ("session teardown (Flask-SQLAlchemy)", "flask_sqlalchemy/session.py", None),
     ("response body (marshmallow dump)", "marshmallow/schema.py", "dump"),
 )  # fmt: skip

@@ -33,24 +33,24 @@ EXPECTED_FILES = [
     "app/core/database.py",
     "app/core/fields.py",
     "app/core/logging.py",
-    "app/core/metrics.py",
+    "app/capabilities.py",
+    "app/environment.py",
+    "app/core/events.py",
+    "app/observability/metrics.py",
     *[
         f"app/{package}/{module}.py"
-        for package in ("auth", "users", "audit")
+        for package in ("auth", "users", "audit", "twofactor", "apikeys")
         for module in ("models", "service", "repository", "routes", "schemas")
     ],
     "app/auth/tokens.py",
     "app/audit/cli.py",
     "migrations/env.py",
     "migrations/versions/0001_initial.py",
-    "migrations/versions/0003_audit_events.py",
-    "migrations/versions/0005_two_factor_and_api_keys.py",
-    *[
-        f"app/{package}/{module}.py"
-        for package in ("auth/twofactor", "users/apikeys")
-        for module in ("models", "service", "repository", "routes", "schemas")
-    ],
-    "app/auth/twofactor/crypto.py",
+    "app/audit/migrations/0003_audit_events.py",
+    "app/twofactor/migrations/0005_two_factor.py",
+    "app/apikeys/migrations/0006_api_keys.py",
+    "app/mail/migrations/0007_email_verifications.py",
+    "app/twofactor/crypto.py",
     "tests/conftest.py",
     "tests/services/test_auth_service.py",
     "tests/helpers.py",
