@@ -1,7 +1,6 @@
 """The hooks' helpers, imported and called directly."""
 
 import base64
-import importlib.util
 import json
 import platform
 import stat
@@ -12,15 +11,7 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from tests.conftest import ROOT
-
-
-def load_hook(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from tests.conftest import ROOT, load_hook
 
 pre = load_hook("pre_gen_project")
 post = load_hook("post_gen_project")
