@@ -22,17 +22,11 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from tests.conftest import fresh_database, project_venv  # noqa: E402 - needs ROOT on sys.path
-
-COOKIECUTTER = str(ROOT / ".venv" / "bin" / "cookiecutter")
+from project import ROOT, postgres_database, set_up
 
 # Runs in a render with its own interpreter; argv: requests per round, hash iterations.
 LOGIN = """
@@ -137,18 +131,13 @@ print(json.dumps({
 """
 
 
-def render(out: Path, template: Path) -> Path:
-    subprocess.run(
-        [COOKIECUTTER, "--no-input", "-o", str(out), str(template), "setup_environment=no",
-         "database=postgresql"],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    return out / "my_flask_api"
+def render(out: Path, template: Path, database_url: str) -> Path:
+    """A PostgreSQL render of `template` with its own .venv, migrated on `database_url`."""
+    return set_up(out, database_url, template, database="postgresql")
 
 
 def in_render(project: Path, database_url: str, script: str, *args: object) -> dict:
-    python = str(project_venv(project) / "bin" / "python")
+    python = str(project / ".venv" / "bin" / "python")
     env = {**os.environ, "PYTHONPATH": str(project), "TEST_DATABASE_URL": database_url}
     result = subprocess.run(
         [python, "-c", script, *map(str, args)],
@@ -174,11 +163,9 @@ def bench_login(
             )
             stack.callback(subprocess.run, [*git, "remove", "--force", str(old)], check=False)
             templates["before"] = old
+        urls = {label: stack.enter_context(postgres_database()) for label in templates}
         targets = {
-            label: (
-                render(scratch / label, template),
-                stack.enter_context(fresh_database("postgresql")),
-            )
+            label: (render(scratch / label, template, urls[label]), urls[label])
             for label, template in templates.items()
         }
         samples: dict[str, dict[str, list[float]]] = {
@@ -198,9 +185,8 @@ def bench_login(
 
 
 def bench_pages(scratch: Path, events: int, repeats: int) -> dict:
-    project = render(scratch / "pages", ROOT)
-    with fresh_database("postgresql") as url:
-        return in_render(project, url, PAGES, events, repeats)
+    with postgres_database() as url:
+        return in_render(render(scratch / "pages", ROOT, url), url, PAGES, events, repeats)
 
 
 def main() -> None:

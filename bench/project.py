@@ -15,7 +15,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,32 +96,41 @@ def bake(out: Path, template: Path = ROOT, env: dict[str, str] | None = None, **
 
 
 @contextmanager
+def postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database on POSTGRES; yield its URL, drop it afterwards."""
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin_url = f"{POSTGRES.replace('+psycopg', '')}/postgres"
+    run(["psql", admin_url, "-qc", f'CREATE DATABASE "{name}"'], ROOT)
+    try:
+        yield f"{POSTGRES}/{name}"
+    finally:
+        drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
+        subprocess.run(["psql", admin_url, "-qc", drop], check=False, capture_output=True)
+
+
+def set_up(out: Path, database_url: str, template: Path = ROOT, **answers) -> Path:
+    """Render `template` into `out` with `setup_environment=yes`: the hook makes .venv and
+    migrates the database at `database_url` (its set-up reads DATABASE_URL from the environment)."""
+    project = bake(out, template, {"DATABASE_URL": database_url}, setup_environment=True, **answers)
+    if not (project / ".venv" / "bin" / "gunicorn").exists():
+        raise RuntimeError(f"{project}: the hook did not finish setting up .venv")
+    return project
+
+
+@contextmanager
 def prepared(scratch: Path, database: str, storage: str, template: Path = ROOT) -> Iterator:
     """Render with `setup_environment=yes` on a database of its own, add the benchmark admin;
     yield the project and its server environment. A PostgreSQL database is dropped afterwards."""
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    url = f"{POSTGRES}/{name}" if database == "postgresql" else f"sqlite:///{scratch / name}.db"
-    env = app_env(url, storage)
-    # The hook's `flask db create` and `flask db upgrade` read DATABASE_URL from the environment.
-    setup = {"DATABASE_URL": url}
-    project = bake(
-        scratch / name,
-        template,
-        setup,
-        database=database,
-        rate_limit_storage=storage,
-        setup_environment=True,
-    )
-    try:
-        if not (project / ".venv" / "bin" / "gunicorn").exists():
-            raise RuntimeError(f"{project}: the hook did not finish setting up .venv")
+    with ExitStack() as stack:
+        if database == "postgresql":
+            url = stack.enter_context(postgres_database())
+        else:
+            url = f"sqlite:///{scratch / uuid.uuid4().hex[:12]}.db"
+        env = app_env(url, storage)
+        out = scratch / f"render_{uuid.uuid4().hex[:12]}"
+        project = set_up(out, url, template, database=database, rate_limit_storage=storage)
         add_admin(project, env)
         yield project, env
-    finally:
-        if database == "postgresql":
-            drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-            admin_url = f"{POSTGRES.replace('+psycopg', '')}/postgres"
-            subprocess.run(["psql", admin_url, "-qc", drop], check=False, capture_output=True)
 
 
 def add_admin(project: Path, env: dict[str, str]) -> None:

@@ -2,8 +2,10 @@
 (optionally) create .venv, install the pinned requirements, create the database and migrate."""
 
 import base64
+import json
 import os
 import platform
+import re
 import secrets
 import shutil
 import subprocess
@@ -12,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import NamedTuple
 
-SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS")
+SECRET_NAMES = ("SECRET_KEY", "JWT_SECRET_KEY")
 SECRET_BYTES = 48
 # Settings that hold a Fernet key: exactly 32 random bytes, url-safe base64 (padding included).
 FERNET_KEY_NAMES = ("TOTP_ENCRYPTION_KEYS",)
@@ -35,6 +37,159 @@ KUBERNETES_FILES = (
     "scripts/ci/restart_under_load.sh",
     "scripts/ci/request_loop.py",
 )
+
+
+class Capability(NamedTuple):
+    """What one yes/no answer adds to a render: answering no takes all of it away."""
+
+    line: str  # its entry in the tuple INSTALLED of app/capabilities.py
+    paths: tuple[str, ...]  # files and folders it owns (globs allowed)
+    secrets: tuple[str, ...] = ()  # settings of .env the hook fills with a fresh secret
+    requirements: tuple[str, ...] = ()  # its direct dependencies in pyproject.toml (any group)
+    names: tuple[str, ...] = ()  # words a render without it holds nowhere (tests grep for them)
+
+
+# Each answer beyond the reference API, and all that it owns. The tests that prove "no" leaves no
+# trace read this table too (tests/test_capabilities.py).
+CAPABILITIES = {
+    "use_two_factor": Capability(
+        line="twofactor",
+        paths=("app/twofactor", "tests/twofactor*", "tests/**/*two_factor*"),
+        secrets=("TOTP_ENCRYPTION_KEYS",),
+        requirements=("pyotp", "cryptography", "segno"),
+        names=(
+            "TOTP_ENCRYPTION_KEYS",
+            "TWO_FACTOR_CHALLENGE_SECONDS",
+            "REQUIRE_2FA_FOR_ADMINS",
+            "RATELIMIT_TWO_FACTOR",
+            "RATELIMIT_LOGIN_2FA",
+            "login_2fa",
+            "two_factor",
+            "twofactor",
+            "two-factor",
+            "Two-factor",
+            "/auth/2fa",
+            "totp_credentials",
+            "recovery_codes",
+            "login_challenges",
+            "pyotp",
+            "segno",
+            "cryptography",
+            "Fernet",
+        ),
+    ),
+    "use_api_keys": Capability(
+        line="apikeys",
+        paths=("app/apikeys", "tests/apikeys*", "tests/**/*api_key*"),
+        names=(
+            "api-key-prefix",
+            "RATELIMIT_API_KEYS",
+            "api_keys",
+            "apikeys",
+            "api-keys",
+            "API keys",
+            "API key",
+            "_pat_",
+        ),
+    ),
+    "use_audit_log": Capability(
+        line="audit",
+        paths=(
+            "app/audit",
+            "tests/**/*audit*",
+            "deploy/kubernetes/base/purge-audit-cronjob.yaml",
+        ),
+        names=(
+            "AUDIT_RETENTION_DAYS",
+            "RATELIMIT_AUDIT_EVENTS",
+            "RATELIMIT_MY_AUDIT_EVENTS",
+            "audit_events",
+            "audit-events",
+            "audit_cli",
+            "flask audit",
+            "purge-audit",
+            "app.audit",
+            "app/audit",
+            "Audit log",
+            "audit log",
+        ),
+    ),
+    "use_account_emails": Capability(
+        line="mail",
+        paths=(
+            "app/mail",
+            "tests/**/mail*",
+            "tests/**/*_mail*",  # not *mail*: a test of e-mail addresses stays
+            "tests/**/*account_recovery*",
+            "deploy/kubernetes/base/mail-worker-deployment.yaml",
+        ),
+        requirements=("aiosmtpd",),
+        names=(
+            "MAIL_SERVER",
+            "MAIL_PORT",
+            "MAIL_USE_",
+            "MAIL_USERNAME",
+            "MAIL_PASSWORD",
+            "MAIL_DEFAULT_SENDER",
+            "MAIL_TIMEOUT",
+            "MAIL_SENDER",
+            "MAIL_MAX_ATTEMPTS",
+            "MAIL_RETRY_SECONDS",
+            "MAIL_LEASE_SECONDS",
+            "MAIL_POLL_SECONDS",
+            "FRONTEND_URL",
+            "PASSWORD_RESET",
+            "EMAIL_VERIFICATION",
+            "RATELIMIT_ACCOUNT_MAIL",
+            "RATELIMIT_ACCOUNT_CONFIRM",
+            "account_mail",
+            "account_confirm",
+            "password-reset",
+            "verify-email",
+            "mail_outbox",
+            "mail_cli",
+            "flask mail",
+            "mail-worker",
+            "mailpit",
+            "Mailpit",
+            "aiosmtpd",
+            "app.mail",
+            "app/mail",
+        ),
+    ),
+    "use_observability": Capability(
+        line="observability",
+        paths=(
+            "app/observability",
+            "app/*/metrics.py",  # another capability's metrics, which only observability imports
+            "tests/**/*metrics*",
+            "tests/**/*telemetry*",
+            "tests/**/*observability*",
+        ),
+        requirements=(
+            "prometheus-client",
+            "opentelemetry-sdk",
+            "opentelemetry-exporter-otlp-proto-http",
+            "opentelemetry-instrumentation-flask",
+            "sentry-sdk",
+        ),
+        names=(
+            "METRICS_BIND",
+            "PROMETHEUS_MULTIPROC_DIR",
+            "OTEL_",
+            "SENTRY_",
+            "/metrics",
+            "prometheus",
+            "opentelemetry",
+            "sentry",
+            "Sentry",
+            "OpenTelemetry",
+            "9100",
+        ),
+    ),
+}
+CAPABILITIES_FILE = "app/capabilities.py"
+REQUIREMENTS_FILES = ("requirements.txt", "requirements-dev.txt")
 STEP_TIMEOUT = 900
 # What each command a user may have to run by hand does, for the printed next steps.
 BY_HAND = {
@@ -74,6 +229,107 @@ def remove_unused_files(
         remove_paths(project, ("LICENSE",))
 
 
+def remove_capability(project: Path, capability: Capability) -> None:
+    """Take everything `capability` owns out of the render at `project`."""
+    remove_paths(project, owned_paths(project, capability.paths))
+    drop_capability_line(project / CAPABILITIES_FILE, capability.line)
+    drop_dependencies(project / "pyproject.toml", capability.requirements)
+    for name in REQUIREMENTS_FILES:
+        lock = project / name
+        lock.write_text(prune_requirements(lock.read_text(), capability.requirements))
+
+
+def owned_paths(project: Path, patterns: tuple[str, ...]) -> tuple[str, ...]:
+    """The paths under `project` that `patterns` (globs relative to it) match, deepest first."""
+    found = {
+        str(path.relative_to(project)) for pattern in patterns for path in project.glob(pattern)
+    }
+    return tuple(sorted(found, key=lambda path: (-path.count("/"), path)))
+
+
+def drop_capability_line(path: Path, line: str) -> None:
+    """Remove the line `    "<line>",` from the list of capabilities in `path`, if present."""
+    if not path.exists():
+        return
+    entry = f'    "{line}",'
+    kept = [text for text in path.read_text().splitlines(keepends=True) if text.rstrip() != entry]
+    path.write_text("".join(kept))
+
+
+def package_name(requirement: str) -> str:
+    """The normalised distribution name at the start of `requirement` (PEP 503)."""
+    match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
+    return re.sub(r"[-_.]+", "-", match[0]).lower() if match else ""
+
+
+def drop_dependencies(pyproject: Path, packages: tuple[str, ...]) -> None:
+    """Remove `packages` from the dependency lists of `pyproject`; a comment whose first
+    dependency below is removed goes with it."""
+    gone = {package_name(package) for package in packages}
+    kept: list[str] = []
+    comment: list[str] = []  # comment lines held until the line below them is known
+    for line in pyproject.read_text().splitlines(keepends=True):
+        text = line.strip()
+        if text.startswith("#"):
+            comment.append(line)
+            continue
+        removed = text.startswith('"') and package_name(text[1:]) in gone
+        if not removed:
+            kept.extend(comment)
+            kept.append(line)
+        comment = []
+    pyproject.write_text("".join(kept + comment))
+
+
+def prune_requirements(lock: str, packages: tuple[str, ...]) -> str:
+    """`lock` (uv pip compile's output with `# via` notes) without `packages` as direct
+    dependencies, and without every pin that nothing left needs."""
+    header, entries = parse_lock(lock)
+    direct = {package_name(package) for package in packages}
+    for entry in entries:
+        if entry.name in direct:
+            entry.via[:] = [via for via in entry.via if not via.endswith(")")]
+    dropped: set[str] = set()
+    while orphans := [e for e in entries if not e.via and e.name not in dropped]:
+        dropped.update(entry.name for entry in orphans)
+        for entry in entries:
+            entry.via[:] = [via for via in entry.via if package_name(via) not in dropped]
+    kept = [entry for entry in entries if entry.name not in dropped]
+    return header + "".join(entry.text() for entry in kept)
+
+
+class LockEntry(NamedTuple):
+    """One pin of a lock, and the packages (or the project) that need it."""
+
+    pin: str
+    via: list[str]
+
+    @property
+    def name(self) -> str:
+        return package_name(self.pin)
+
+    def text(self) -> str:
+        if len(self.via) == 1:
+            return f"{self.pin}\n    # via {self.via[0]}\n"
+        return f"{self.pin}\n    # via\n" + "".join(f"    #   {via}\n" for via in self.via)
+
+
+def parse_lock(lock: str) -> tuple[str, list[LockEntry]]:
+    """Split `lock` into its header comment and its pins with their `# via` notes."""
+    header: list[str] = []
+    entries: list[LockEntry] = []
+    for line in lock.splitlines(keepends=True):
+        if not line[:1].isspace() and not line.startswith("#") and line.strip():
+            entries.append(LockEntry(line.rstrip("\n"), []))
+        elif not entries:
+            header.append(line)
+        else:
+            via = line.strip().removeprefix("#").strip().removeprefix("via").strip()
+            if via:
+                entries[-1].via.append(via)
+    return "".join(header), entries
+
+
 def generate_secrets(names: tuple[str, ...] = SECRET_NAMES) -> dict[str, str]:
     """Return a fresh, independent, URL-safe random value for each setting in `names`."""
     return {name: new_secret(name) for name in names}
@@ -86,11 +342,15 @@ def new_secret(name: str) -> str:
     return secrets.token_urlsafe(SECRET_BYTES)
 
 
-def secret_names(use_docker: bool, database: str) -> tuple[str, ...]:
-    """The settings to fill with secrets: the app's, plus the compose database password."""
+def secret_names(
+    use_docker: bool, database: str, capabilities: tuple[Capability, ...] = ()
+) -> tuple[str, ...]:
+    """The settings to fill with secrets: the app's, those of the `capabilities` present, plus
+    the compose database password."""
+    names = (*SECRET_NAMES, *(name for capability in capabilities for name in capability.secrets))
     if use_docker and database != "sqlite":
-        return (*SECRET_NAMES, "DB_PASSWORD")
-    return SECRET_NAMES
+        return (*names, "DB_PASSWORD")
+    return names
 
 
 def write_env_file(project: Path, values: dict[str, str]) -> Path:
@@ -225,7 +485,12 @@ def main() -> None:
         license_name=r"""{{ cookiecutter.open_source_license }}""",
         deploy_target=r"""{{ cookiecutter.deploy_target }}""",
     )
-    write_env_file(project, generate_secrets(secret_names(use_docker, database)))
+    answers = json.loads(r"""{{ cookiecutter | jsonify }}""")
+    present = tuple(capability for name, capability in CAPABILITIES.items() if answers[name])
+    for capability in CAPABILITIES.values():
+        if capability not in present:
+            remove_capability(project, capability)
+    write_env_file(project, generate_secrets(secret_names(use_docker, database, present)))
     left = list(BY_HAND)
     if r"""{{ cookiecutter.setup_environment }}""" == "True":
         version = r"""{{ cookiecutter.python_version }}"""

@@ -3,6 +3,7 @@
 import contextlib
 import fcntl
 import hashlib
+import importlib.util
 import json
 import os
 import shutil
@@ -32,6 +33,18 @@ FAST = {"setup_environment": False}
 PRODUCTION_MAIL = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": "9"}
 # Production refuses to start without a key for the two-factor secrets (a Fernet key: 32 bytes).
 PRODUCTION_TOTP_KEY = {"TOTP_ENCRYPTION_KEYS": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="}
+
+
+def load_hook(name: str):
+    """Import hooks/<name>.py as a module (its Jinja sits only inside main's strings)."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+# Every capability beyond the reference API answered no (the hook's table, CAPABILITIES).
+ALL_OFF = dict.fromkeys(load_hook("post_gen_project").CAPABILITIES, False)
 
 
 def run(

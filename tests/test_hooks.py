@@ -1,7 +1,6 @@
 """The hooks' helpers, imported and called directly."""
 
 import base64
-import importlib.util
 import json
 import platform
 import stat
@@ -12,15 +11,7 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from tests.conftest import ROOT
-
-
-def load_hook(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "hooks" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
+from tests.conftest import ROOT, load_hook
 
 pre = load_hook("pre_gen_project")
 post = load_hook("post_gen_project")
@@ -72,8 +63,12 @@ def test_cookiecutter_version_gate(version, old):
     assert pre.cookiecutter_too_old(version) is old
 
 
+ALL_ON = tuple(post.CAPABILITIES.values())
+
+
 def test_generated_secrets_are_long_and_distinct():
-    first, second = post.generate_secrets(), post.generate_secrets()
+    names = post.secret_names(False, "sqlite", ALL_ON)
+    first, second = post.generate_secrets(names), post.generate_secrets(names)
 
     assert set(first) == {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS"}
     assert all(len(value) >= 43 for value in first.values())  # 32+ random bytes, base64url
@@ -84,7 +79,7 @@ def test_generated_secrets_are_long_and_distinct():
 
 
 def test_the_totp_encryption_key_is_a_fernet_key():
-    key = post.generate_secrets()["TOTP_ENCRYPTION_KEYS"]
+    key = post.generate_secrets(("TOTP_ENCRYPTION_KEYS",))["TOTP_ENCRYPTION_KEYS"]
 
     # What cryptography's Fernet accepts: 32 bytes in url-safe base64, padding included.
     assert len(base64.urlsafe_b64decode(key.encode())) == 32
@@ -99,7 +94,11 @@ def test_compose_database_password_is_generated_only_when_compose_starts_a_serve
     use_docker, database, extra
 ):
     names = ("SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", *extra)
-    assert post.secret_names(use_docker, database) == names
+    assert post.secret_names(use_docker, database, ALL_ON) == names
+
+
+def test_only_the_capabilities_present_add_their_secrets():
+    assert post.secret_names(False, "sqlite", ()) == ("SECRET_KEY", "JWT_SECRET_KEY")
 
 
 def test_write_env_file_replaces_only_the_secrets(tmp_path):
@@ -308,3 +307,161 @@ def test_ci_files_of_docker_and_kubernetes_go_with_their_option(tmp_path):
 
     left = sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file())
     assert left == sorted(kept)
+
+
+def test_every_answer_of_the_capability_table_is_a_yes_no_question():
+    answers = json.loads((ROOT / "cookiecutter.json").read_text())
+
+    for name in post.CAPABILITIES:
+        assert answers[name] is True  # on by default: --no-input renders the full project
+        assert answers["__prompts__"][name].endswith("?")
+
+
+def test_remove_capability_deletes_its_paths_line_dependencies_and_pins(tmp_path):
+    (tmp_path / "app" / "audit").mkdir(parents=True)
+    (tmp_path / "app" / "audit" / "models.py").write_text("")
+    (tmp_path / "tests" / "routes").mkdir(parents=True)
+    (tmp_path / "tests" / "routes" / "test_audit_events.py").write_text("")
+    (tmp_path / "tests" / "routes" / "test_users.py").write_text("")
+    (tmp_path / "app" / "capabilities.py").write_text(
+        'INSTALLED = (\n    "audit",\n    "mail",\n)\n'
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        'dependencies = [\n    "Flask>=3",\n    "tool>=1",\n]\n'
+    )
+    lock = "flask==3.1\n    # via p (pyproject.toml)\ntool==1.0\n    # via p (pyproject.toml)\n"
+    for name in post.REQUIREMENTS_FILES:
+        (tmp_path / name).write_text(lock)
+    capability = post.Capability(
+        line="audit", paths=("app/audit", "tests/**/*audit*"), requirements=("tool",)
+    )
+
+    post.remove_capability(tmp_path, capability)
+
+    assert not (tmp_path / "app" / "audit").exists()
+    assert sorted(p.name for p in (tmp_path / "tests").rglob("*.py")) == ["test_users.py"]
+    assert (tmp_path / "app" / "capabilities.py").read_text() == 'INSTALLED = (\n    "mail",\n)\n'
+    assert (tmp_path / "pyproject.toml").read_text() == 'dependencies = [\n    "Flask>=3",\n]\n'
+    for name in post.REQUIREMENTS_FILES:
+        assert (tmp_path / name).read_text() == "flask==3.1\n    # via p (pyproject.toml)\n"
+
+
+def test_drop_capability_line_leaves_a_name_that_only_contains_it(tmp_path):
+    listing = tmp_path / "capabilities.py"
+    listing.write_text('INSTALLED = (\n    "mail",\n    "mailbox",\n)  # "mail",\n')
+
+    post.drop_capability_line(listing, "mail")
+
+    assert listing.read_text() == 'INSTALLED = (\n    "mailbox",\n)  # "mail",\n'
+
+
+def test_drop_dependencies_takes_a_comment_whose_first_dependency_goes(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text(
+        "dependencies = [\n"
+        '    "Flask>=3",\n'
+        '    "prometheus-client>=0.26",\n'
+        "    # Two-factor: codes and keys.\n"
+        '    "pyotp>=2",\n'
+        '    "Cryptography>=46",\n'
+        "    # OpenAPI.\n"
+        '    "flask-smorest>=0.47",\n'
+        '    "prometheus_client_extra>=1",\n'
+        "]\n"
+        "[dependency-groups]\n"
+        "dev = [\n"
+        "    # A test SMTP server.\n"
+        '    "aiosmtpd>=1.4",\n'
+        "]\n"
+    )
+
+    post.drop_dependencies(pyproject, ("pyotp", "cryptography", "prometheus-client", "aiosmtpd"))
+
+    assert pyproject.read_text() == (
+        "dependencies = [\n"
+        '    "Flask>=3",\n'
+        "    # OpenAPI.\n"
+        '    "flask-smorest>=0.47",\n'
+        '    "prometheus_client_extra>=1",\n'
+        "]\n"
+        "[dependency-groups]\n"
+        "dev = [\n"
+        "]\n"
+    )
+
+
+LOCK = """# This file was autogenerated by uv via the following command:
+#    uv pip compile pyproject.toml -o requirements.txt
+certifi==2026.1
+    # via
+    #   requests
+    #   sentry-sdk
+flask==3.1
+    # via
+    #   p (pyproject.toml)
+    #   sentry-sdk
+idna==3.2
+    # via requests
+requests==2.34
+    # via
+    #   p (pyproject.toml)
+    #   opentelemetry-exporter
+sentry-sdk==2.75 ; python_version >= '3.11'
+    # via p (pyproject.toml)
+opentelemetry-exporter==1.0
+    # via p (pyproject.toml)
+urllib3==2.8
+    # via
+    #   requests
+    #   sentry-sdk
+"""
+
+
+def test_prune_requirements_drops_the_packages_and_what_only_they_needed():
+    pruned = post.prune_requirements(LOCK, ("sentry-sdk", "opentelemetry-exporter"))
+
+    assert (
+        pruned
+        == """# This file was autogenerated by uv via the following command:
+#    uv pip compile pyproject.toml -o requirements.txt
+certifi==2026.1
+    # via requests
+flask==3.1
+    # via p (pyproject.toml)
+idna==3.2
+    # via requests
+requests==2.34
+    # via p (pyproject.toml)
+urllib3==2.8
+    # via requests
+"""
+    )
+
+
+def test_prune_requirements_follows_chains_of_packages_nothing_else_needs():
+    pruned = post.prune_requirements(LOCK, ("sentry-sdk", "opentelemetry-exporter", "requests"))
+
+    assert [entry.name for entry in post.parse_lock(pruned)[1]] == ["flask"]
+
+
+def test_prune_requirements_keeps_a_direct_dependency_another_package_needs():
+    lock = (
+        "a==1\n    # via p (pyproject.toml)\n"
+        "b==1\n    # via\n    #   a\n    #   p (pyproject.toml:dev)\n"
+    )
+
+    assert (
+        post.prune_requirements(lock, ("b",))
+        == "a==1\n    # via p (pyproject.toml)\nb==1\n    # via a\n"
+    )
+
+
+def test_prune_requirements_of_nothing_changes_nothing():
+    assert post.prune_requirements(LOCK, ()) == LOCK
+
+
+@pytest.mark.parametrize("name", ["requirements.txt", "requirements-dev.txt"])
+def test_pruning_the_rendered_lock_of_nothing_changes_nothing(bake, name):
+    lock = (bake() / name).read_text()
+
+    assert post.prune_requirements(lock, ()) == lock

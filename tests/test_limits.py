@@ -17,6 +17,7 @@ from tests.conftest import (
     http,
     migrate_with_admin,
     project_venv,
+    run,
     running,
     wait_for_http,
 )
@@ -194,3 +195,38 @@ def test_service_survives_redis_going_away(bake, tmp_path, private_redis):
         entry["level"] == "WARNING" and "falling back to in-memory storage" in entry["message"]
         for entry in warnings
     ), log.read_text()[-3000:]
+
+
+# Registers argv[2] new accounts through the app gunicorn would serve (.env loaded, as set up by
+# the generator); prints the statuses.
+REGISTER = """
+import json, sys
+import wsgi
+client = wsgi.app.test_client()
+print(json.dumps([
+    client.post("/auth/register", json={
+        "email": f"{sys.argv[1]}-{n}@example.com", "name": "New", "password": "a long passphrase",
+    }).status_code
+    for n in range(int(sys.argv[2]))
+]))
+"""
+
+
+def register(project: Path, label: str, count: int) -> list[int]:
+    """Migrate `project`'s own development database, then register `count` accounts there."""
+    venv = project_venv(project)
+    upgrade = run([str(venv / "bin" / "flask"), "db", "upgrade"], cwd=project)
+    assert upgrade.returncode == 0, upgrade.stderr
+    result = run([str(venv / "bin" / "python"), "-c", REGISTER, label, str(count)], cwd=project)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+@pytest.mark.slow
+def test_two_renders_of_one_slug_keep_their_own_counters(bake):
+    first, second = bake(), bake()
+
+    assert first.name == second.name and first != second
+    assert register(first, "first", 6) == [HTTPStatus.CREATED] * 5 + [HTTPStatus.TOO_MANY_REQUESTS]
+    assert register(second, "second", 1) == [HTTPStatus.CREATED]
+    assert (first / "instance" / "ratelimits.sqlite3").exists()

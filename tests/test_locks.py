@@ -24,7 +24,7 @@ from scripts.lock_requirements import (
     split_lock,
     versions,
 )
-from tests.conftest import ROOT
+from tests.conftest import ALL_OFF, ROOT
 
 # What each lock adds to [project] dependencies, and how uv names the project in "via" lines.
 GROUPS = {"requirements.txt": None, "requirements-dev.txt": "dev"}
@@ -73,10 +73,19 @@ def declared(project: Path, lock: str) -> list[Requirement]:
     return [Requirement(requirement) for requirement in requirements]
 
 
-@pytest.fixture(scope="module", params=COMBINATIONS, ids=[f"{d}-{s}" for d, s in COMBINATIONS])
+# All capabilities on (the locks as committed), and all off (the locks as the hook prunes them).
+CAPABILITIES = {"all-on": {}, "all-off": ALL_OFF}
+RENDERS = [
+    pytest.param((database, storage, answers), id=f"{database}-{storage}-{name}")
+    for database, storage in COMBINATIONS
+    for name, answers in CAPABILITIES.items()
+]
+
+
+@pytest.fixture(scope="module", params=RENDERS)
 def render(request, tmp_path_factory) -> Path:
-    """One render per database x storage, shared by this module's tests."""
-    database, storage = request.param
+    """One render per database x storage x capabilities, shared by this module's tests."""
+    database, storage, capabilities = request.param
     output = tmp_path_factory.mktemp(f"lock-{database}-{storage}")
     return Path(
         cookiecutter(
@@ -87,6 +96,7 @@ def render(request, tmp_path_factory) -> Path:
                 "database": database,
                 "rate_limit_storage": storage,
                 "setup_environment": False,
+                **capabilities,
             },
         )
     )

@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.conftest import (
+    ALL_OFF,
     PRODUCTION_MAIL,
     PRODUCTION_TOTP_KEY,
     free_port,
@@ -231,9 +232,10 @@ def test_pre_commit_runs_the_pinned_ruff(bake):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("capabilities", [{}, ALL_OFF], ids=["all-on", "all-off"])
 @combinations
-def test_mypy_passes_on_services_and_repositories(bake, database, storage):
-    project = bake(database=database, rate_limit_storage=storage)
+def test_mypy_passes_on_services_and_repositories(bake, database, storage, capabilities):
+    project = bake(database=database, rate_limit_storage=storage, **capabilities)
 
     result = run([str(project_venv(project) / "bin" / "mypy")], project)
 
