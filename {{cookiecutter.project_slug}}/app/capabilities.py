@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 
 # In the order the factory installs them: the order their receivers of the same signal run in
-# (the mail's check of a login, which may refuse it, before two-factor's second step).
+# (one that may refuse a login before one that asks it for another step).
 INSTALLED = (
     "observability",
     "audit",

@@ -52,7 +52,7 @@ def create_key(data: dict[str, Any]) -> dict[str, Any]:
     """Create a personal API key; the key is in this answer only.
 
     It acts as you, with your role at the time of each request, until you revoke it or it
-    expires. It cannot change your password, two-factor sign-in or keys.
+    expires. It cannot manage the account: its password, its keys, its other credentials.
     """
     created = service.create_key(current_user.id, **data)
     shown = ("id", "name", "prefix", "created_at", "expires_at", "last_used_at")

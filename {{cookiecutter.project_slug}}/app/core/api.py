@@ -53,7 +53,7 @@ class Credential:
     load: Callable[[str, bool], Any]
 
 
-# The user the request acts as, through its access token, its API key or its refresh cookie,
+# The user the request acts as, by its access token, another credential or its refresh cookie,
 # one type whichever it is; set by the functions below (routes import this proxy).
 current_user: Any = LocalProxy(lambda: g.get("actor"))
 
@@ -267,8 +267,8 @@ class Blueprint(flask_smorest.Blueprint):
         return self.errors(403)(self.secured(BEARER)(authenticated))  # type: ignore[arg-type]
 
     def admin_required(self, view: F) -> F:
-        """Require an access token or API key whose user (read fresh from the database) is an
-        admin."""
+        """Require an access token or another credential whose user (read fresh from the
+        database) is an admin."""
 
         @wraps(view)
         def check_role(*args: Any, **kwargs: Any) -> Any:

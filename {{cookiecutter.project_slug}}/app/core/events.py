@@ -2,8 +2,8 @@
 
 Security events: what happened to an account, told to whoever keeps a record of it.
 
-A use case calls `record` inside the transaction of its change; a subscriber (the audit log,
-where the project has it) adds its row to that same transaction, so an event commits or rolls
+A use case calls `record` inside the transaction of its change; a subscriber (a capability that
+keeps a record) adds its row to that same transaction, so an event commits or rolls
 back with its change. With no subscriber an event costs one signal send. Each module declares
 the actions it records with `action`, so the set of known actions is the project's own.
 """

@@ -1,7 +1,8 @@
 """Rate-limit counters in a SQLite file: one budget per client for every worker on the machine.
 
 `RATELIMIT_STORAGE_URI=sqlite:////absolute/path/limits.sqlite3` (SQLAlchemy's spelling; three
-slashes and a relative path are relative to the working directory). Each hit is one upsert in
+slashes and a relative path are relative to the project's folder, whatever the working
+directory: `sqlite:///instance/ratelimits.sqlite3` is this project's own file). Each hit is one upsert in
 one statement, so counters stay exact whichever worker process or thread answers; the file holds
 only counters and is never synced to disk (losing it in a crash resets the limits, nothing else).
 Several machines need a storage they share: Redis.
@@ -20,6 +21,7 @@ from pathlib import Path
 from limits.storage import Storage
 
 SCHEME = "sqlite"
+PROJECT = Path(__file__).resolve().parents[2]
 # Rows of windows that ended are deleted at most this often, by whichever hit comes next.
 SWEEP_SECONDS = 60
 SCHEMA = """
@@ -45,7 +47,8 @@ class SQLiteStorage(Storage):
     STORAGE_SCHEME = [SCHEME]  # noqa: RUF012 - limits declares it so and reads it at class creation
 
     def __init__(self, uri: str, wrap_exceptions: bool = False, **options: float | str | bool):
-        self.path = Path(uri.removeprefix(f"{SCHEME}:///"))
+        path = Path(uri.removeprefix(f"{SCHEME}:///"))
+        self.path = path if path.is_absolute() else PROJECT / path
         self.timeout = float(options.pop("timeout", 5))
         self.lock = threading.Lock()
         self.connection: sqlite3.Connection | None = None

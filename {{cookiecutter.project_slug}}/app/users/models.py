@@ -59,7 +59,8 @@ class Actor:
     name: str
     age: int | None
     role: str
-    # The login session of the token (None for an API key); two actors of one user are equal.
+    # The login session of the token (None for another credential); two actors of one user are
+    # equal.
     session_id: str | None = field(default=None, compare=False)
 
     @property
