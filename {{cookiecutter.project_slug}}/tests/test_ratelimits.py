@@ -1,5 +1,6 @@
 """The sqlite:// counter storage (app/core/ratelimits.py), through limits' public strategy API."""
 
+import uuid
 from pathlib import Path
 
 from limits import parse
@@ -57,9 +58,16 @@ def test_reset_empties_every_counter(tmp_path):
     assert storage.check()
 
 
-def test_a_relative_path_is_under_the_working_directory(tmp_path, monkeypatch):
+def test_a_relative_path_is_under_the_project_whatever_the_working_directory(
+    tmp_path, monkeypatch
+):
     monkeypatch.chdir(tmp_path)
-    storage = storage_from_string("sqlite:///relative/limits.sqlite3")
-
-    assert FixedWindowRateLimiter(storage).hit(LIMIT, "a")
-    assert (tmp_path / "relative" / "limits.sqlite3").exists()
+    name = f"instance/test-{uuid.uuid4().hex}.sqlite3"
+    storage = storage_from_string(f"sqlite:///{name}")
+    try:
+        assert FixedWindowRateLimiter(storage).hit(LIMIT, "a")
+        assert (ratelimits.PROJECT / name).exists()
+        assert not (tmp_path / name).exists()
+    finally:
+        for path in ratelimits.PROJECT.glob(f"{name}*"):  # with SQLite's -wal and -shm files
+            path.unlink()
