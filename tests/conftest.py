@@ -6,6 +6,7 @@ import hashlib
 import importlib.util
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -178,6 +179,20 @@ def fresh_database(kind: str) -> Iterator[str]:
             admin(f"DROP DATABASE IF EXISTS `{name}`")
         return
     raise ValueError(f"unknown database kind {kind!r}")
+
+
+def stored_heads(project: Path) -> set[str]:
+    """The revisions alembic_version holds once `project`'s migrations are all applied: every
+    revision that no other names as its parent or dependency (the core's 0001, and each
+    capability's branch, which depends on it)."""
+    revisions, named = set(), set()
+    for path in [*project.glob("migrations/versions/*.py"), *project.glob("app/*/migrations/*.py")]:
+        source = path.read_text()
+        revisions.add(re.search(r'^revision = "(\w+)"', source, re.M).group(1))
+        for field in ("down_revision", "depends_on"):
+            value = re.search(rf"^{field} = (.*)$", source, re.M).group(1)
+            named.update(re.findall(r'"(\w+)"', value))
+    return revisions - named
 
 
 def free_port() -> int:
