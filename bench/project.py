@@ -118,9 +118,12 @@ def set_up(out: Path, database_url: str, template: Path = ROOT, **answers) -> Pa
 
 
 @contextmanager
-def prepared(scratch: Path, database: str, storage: str, template: Path = ROOT) -> Iterator:
-    """Render with `setup_environment=yes` on a database of its own, add the benchmark admin;
-    yield the project and its server environment. A PostgreSQL database is dropped afterwards."""
+def prepared(
+    scratch: Path, database: str, storage: str, template: Path = ROOT, **answers: object
+) -> Iterator:
+    """Render with `setup_environment=yes` (and `answers`) on a database of its own, add the
+    benchmark admin; yield the project and its server environment. A PostgreSQL database is
+    dropped afterwards."""
     with ExitStack() as stack:
         if database == "postgresql":
             url = stack.enter_context(postgres_database())
@@ -128,7 +131,9 @@ def prepared(scratch: Path, database: str, storage: str, template: Path = ROOT) 
             url = f"sqlite:///{scratch / uuid.uuid4().hex[:12]}.db"
         env = app_env(url, storage)
         out = scratch / f"render_{uuid.uuid4().hex[:12]}"
-        project = set_up(out, url, template, database=database, rate_limit_storage=storage)
+        project = set_up(
+            out, url, template, database=database, rate_limit_storage=storage, **answers
+        )
         add_admin(project, env)
         yield project, env
 
