@@ -382,6 +382,86 @@ def bench_suite(rounds: int, scratch: Path) -> dict:
     return {"wall_s": median(times), "runs": [round(t, 2) for t in times], "target_s": 15}
 
 
+# 7. All capabilities on against all off ---------------------------------------------------
+
+CAPABILITIES = (
+    "use_two_factor",
+    "use_api_keys",
+    "use_audit_log",
+    "use_account_emails",
+    "use_observability",
+)
+# Goals for the render with every capability off (issue 29).
+ALL_OFF_TARGETS = {"app_lines": 2800, "suite_s": 20, "worker_rss_mb": 60}
+
+
+def code_size(project: Path) -> dict:
+    """Lines and Python files under app/, runtime pins, and .venv's size."""
+    files = list((project / "app").rglob("*.py"))
+    pins = [
+        line
+        for line in (project / "requirements.txt").read_text().splitlines()
+        if line and not line[0].isspace() and not line.startswith("#")
+    ]
+    venv = subprocess.run(
+        ["du", "-sk", str(project / ".venv")], check=True, capture_output=True, text=True
+    )
+    return {
+        "app_lines": sum(len(path.read_text().splitlines()) for path in files),
+        "app_python_files": len(files),
+        "runtime_pins": len(pins),
+        "venv_mb": round(int(venv.stdout.split()[0]) / 1024, 1),
+    }
+
+
+def bench_capabilities(rounds: int, seconds: int, scratch: Path) -> dict:
+    """Every capability on (the defaults) against every one off, on SQLite with in-memory limits
+    and on PostgreSQL with Redis: the render's size, render and set-up time, worker RSS, its own
+    suite's wall time, and an authenticated GET /users/<id> as a share of bare Flask's /health,
+    all servers in the same interleaved rounds."""
+    backends = {"sqlite_memory": ("sqlite", "memory"), "postgresql_redis": ("postgresql", "redis")}
+    variants = {"all_on": {}, "all_off": dict.fromkeys(CAPABILITIES, False)}
+    report: dict = {}
+    with ExitStack() as stack:
+        runs, masters, projects = {}, {}, {}
+        for backend, (database, storage) in backends.items():
+            for variant, answers in variants.items():
+                label = f"{backend}_{variant}"
+                started = time.perf_counter()
+                project, env = stack.enter_context(prepared(scratch, database, storage, **answers))
+                report[label] = {
+                    "render_and_setup_s": round(time.perf_counter() - started, 2),
+                    **code_size(project),
+                }
+                projects[label] = (project, database)
+                api, masters[label] = stack.enter_context(served(project, env))
+                token, user = login_token(api)
+                runs[label] = partial(
+                    wrk, f"{api}/users/{user}", seconds, connections=8, token=token
+                )
+        bare, _ = stack.enter_context(served(project, env, "bare_app:app", BENCH))
+        runs["bare"] = partial(wrk, f"{bare}/health", seconds, connections=8)
+        for run in runs.values():
+            run()  # warm-up; also proves every target answers 200 with this token
+        results = interleave(rounds, **runs)
+        for label, master in masters.items():
+            report[label]["worker_rss_mb"] = worker_rss_mb(master)
+            report[label]["ratio_to_bare"] = rps_ratio(results[label], results["bare"])
+    for label, (project, database) in projects.items():
+        pytest = [str(project / ".venv" / "bin" / "pytest"), "-q", "-p", "no:cacheprovider"]
+        env = {**os.environ}
+        if database == "postgresql":
+            env["TEST_RATELIMIT_STORAGE_URI"] = "redis://127.0.0.1:6379/0"
+        times = []
+        for _ in range(2):
+            started = time.perf_counter()
+            subprocess.run(pytest, cwd=project, env=env, check=True, capture_output=True)
+            times.append(time.perf_counter() - started)
+        report[label]["suite_s"] = median(times)
+    report["all_off_targets"] = ALL_OFF_TARGETS
+    return report
+
+
 def bench_audit() -> dict:
     """The audit log's cost on login, and its first and last page at 1,000,000 events.
 
@@ -393,7 +473,7 @@ def bench_audit() -> dict:
     return json.loads(result.stdout)
 
 
-PARTS = ("render", "overhead", "floor", "scaling", "login", "suite", "audit")
+PARTS = ("render", "overhead", "floor", "scaling", "login", "suite", "audit", "capabilities")
 
 
 def main() -> None:
@@ -421,6 +501,7 @@ def main() -> None:
         "login": lambda: bench_login(args.rounds * 3, scratch),
         "suite": lambda: bench_suite(3, scratch),
         "audit": bench_audit,
+        "capabilities": lambda: bench_capabilities(args.rounds, args.seconds, scratch),
     }
     try:
         for name in args.only.split(","):

@@ -121,3 +121,49 @@ def test_a_linear_project_takes_the_capability_layout_without_losing_a_row(
     assert moved == 1  # the admin's verified address, moved out of users
     assert "email_verified_at" in before["users"]
     assert "email_verified_at" not in after["users"]
+
+
+TABLES = """
+import sys
+from sqlalchemy import create_engine, inspect
+print(" ".join(sorted(inspect(create_engine(sys.argv[1])).get_table_names())))
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("answer", "tables"),
+    [
+        ("use_audit_log", {"audit_events"}),
+        ("use_account_emails", {"account_tokens", "email_verifications", "mail_outbox"}),
+    ],
+)
+def test_a_capability_turned_on_later_brings_exactly_its_tables(
+    two_layouts, tmp_path, answer, tables
+):
+    answers = json.dumps({"setup_environment": False, answer: False})
+    created = cruft(
+        tmp_path,
+        *("create", "--no-input", "--output-dir", str(tmp_path)),
+        *("--extra-context", answers, str(two_layouts)),
+    )
+    assert created.returncode == 0, created.stdout + created.stderr
+    project = as_repository(tmp_path / "my_flask_api")
+
+    with fresh_database("sqlite") as url:
+        assert flask(project, url, "db", "upgrade").returncode == 0
+        before = set(python(project, TABLES, url).split())
+        updated = cruft(
+            project,
+            *("update", "--skip-apply-ask", "--allow-untracked-files"),
+            *("--variables-to-update", json.dumps({answer: True})),
+        )
+        assert updated.returncode == 0, updated.stdout + updated.stderr
+        upgraded = flask(project, url, "db", "upgrade")
+        assert upgraded.returncode == 0, upgraded.stderr
+        checked = flask(project, url, "db", "check")
+        assert checked.returncode == 0, checked.stderr
+        after = set(python(project, TABLES, url).split())
+
+    assert not before & tables
+    assert after - before == tables
