@@ -58,9 +58,7 @@ def test_reset_empties_every_counter(tmp_path):
     assert storage.check()
 
 
-def test_a_relative_path_is_under_the_project_whatever_the_working_directory(
-    tmp_path, monkeypatch
-):
+def test_a_relative_path_is_under_the_project_whatever_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     name = f"instance/test-{uuid.uuid4().hex}.sqlite3"
     storage = storage_from_string(f"sqlite:///{name}")

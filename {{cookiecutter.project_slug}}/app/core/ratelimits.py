@@ -2,9 +2,10 @@
 
 `RATELIMIT_STORAGE_URI=sqlite:////absolute/path/limits.sqlite3` (SQLAlchemy's spelling; three
 slashes and a relative path are relative to the project's folder, whatever the working
-directory: `sqlite:///instance/ratelimits.sqlite3` is this project's own file). Each hit is one upsert in
-one statement, so counters stay exact whichever worker process or thread answers; the file holds
-only counters and is never synced to disk (losing it in a crash resets the limits, nothing else).
+directory: `sqlite:///instance/ratelimits.sqlite3` is this project's own file). Each hit is one
+upsert in one statement, so counters stay exact whichever worker process or thread answers; the
+file holds only counters and is never synced to disk (losing it in a crash resets the limits,
+nothing else).
 Several machines need a storage they share: Redis.
 
 A storage class of our own, registered by its URI scheme as limits documents it
