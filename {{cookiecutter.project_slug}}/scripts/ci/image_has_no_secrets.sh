@@ -1,7 +1,7 @@
 #!/bin/sh
-# Fail if the image IMAGE carries a secret of ENV_FILE: the value of any setting whose name holds
-# KEY, SECRET, PASSWORD or TOKEN (each comma-separated part of a list, such as
-# TOTP_ENCRYPTION_KEYS, on its own) anywhere in its build history or configuration, or any of
+# Fail if the image IMAGE carries a secret of ENV_FILE: the value of any setting whose name ends
+# in KEY, KEYS, SECRET, PASSWORD or TOKEN (each comma-separated part of a list, such as
+# TOTP_ENCRYPTION_KEYS, on its own; PASSWORD_HASH_ITERATIONS is no secret) anywhere in its build history or configuration, or any of
 # those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment.
 # Settings come from the environment at run time (the Dockerfile's header), never from the image.
 # No list of names: which secrets .env holds depends on the project's answers.
@@ -12,7 +12,7 @@ set -eu
 image="${1:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
 env_file="${2:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
 engine="${CONTAINER_ENGINE:-docker}"
-secret_name='^[A-Za-z0-9_]*(KEY|SECRET|PASSWORD|TOKEN)[A-Za-z0-9_]*='
+secret_name='^[A-Za-z0-9_]*(KEYS?|SECRET|PASSWORD|TOKEN)='
 found=0
 
 metadata=$(mktemp)
