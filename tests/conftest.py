@@ -321,3 +321,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (kept if cell == wanted else dropped).append(item)
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what tests recorded as `record_property("note", ...)`: figures and facts a reader
+    of the run needs (which base image an image test used, how long it took), once each."""
+    reports = [
+        report
+        for status in ("passed", "failed")
+        for report in terminalreporter.stats.get(status, [])
+    ]
+    notes = sorted({value for report in reports for name, value in report.user_properties
+                    if name == "note"})  # fmt: skip
+    if notes:
+        terminalreporter.section("notes")
+        for note in notes:
+            terminalreporter.write_line(note)
