@@ -14,13 +14,16 @@ import fcntl
 import os
 import re
 import shutil
+import socket
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from http import HTTPStatus
 from pathlib import Path
 
-from tests.conftest import CACHE, ROOT, run
+from tests.conftest import CACHE, ROOT, free_port, http, project_venv, run, running
 
 BASE_PYTHON = "3.11"  # the one Python Debian bookworm packages, so the stand-in's
 BASE_IMAGE = f"python:{BASE_PYTHON}-slim"
@@ -51,12 +54,16 @@ class Engine:
     def __call__(self, *args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
         return run([self.name, *args], cwd=ROOT, env=self.env, timeout=timeout)
 
-    def build(self, context: Path, tag: str, *extra: str) -> subprocess.CompletedProcess[str]:
-        """Build `context` as `tag`; podman keeps HEALTHCHECK only in the docker format."""
+    def build_options(self) -> list[str]:
+        """On BASE_IMAGE as ensure_base left it (podman must not try to pull it)."""
         options = ["--network", "host", "--build-arg", f"PYTHON_VERSION={BASE_PYTHON}"]
-        if self.name == "podman":
-            options = ["--format", "docker", "--pull=never", *options]
-        return self("build", *options, *extra, "--tag", tag, str(context), timeout=900)
+        return ["--pull=never", *options] if self.name == "podman" else options
+
+    def build(self, context: Path, tag: str) -> subprocess.CompletedProcess[str]:
+        """Build `context` as `tag`; podman keeps HEALTHCHECK only in the docker format."""
+        docker_format = ["--format", "docker"] if self.name == "podman" else []
+        options = [*docker_format, *self.build_options(), "--tag", tag, str(context)]
+        return self("build", *options, timeout=900)
 
     @contextlib.contextmanager
     def running(self, *args: str) -> Iterator[str]:
@@ -180,3 +187,46 @@ def write_standin_tarball(tarball: Path) -> None:
     assert result.returncode == 0, result.stderr
     partial.rename(tarball)
     shutil.rmtree(rootfs)
+
+
+# Around the containers: readiness, and a mail server for the mail worker
+
+
+def wait_until_ready(engine: Engine, name: str, base_url: str, deadline: float = 60) -> float:
+    """Poll /ready until 200 (return the moment) or fail with the container's logs."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        with contextlib.suppress(OSError):
+            if http("GET", f"{base_url}/ready")[0] == HTTPStatus.OK:
+                return time.monotonic()
+        time.sleep(0.2)
+    raise AssertionError(f"/ready never answered 200:\n{engine.logs(name)[-3000:]}")
+
+
+@contextlib.contextmanager
+def mail_sink(project: Path, tmp_path: Path) -> Iterator[tuple[int, Path]]:
+    """aiosmtpd (the render's dev requirement) on a free port, writing each mail to a maildir."""
+    port, maildir = free_port(), tmp_path / "maildir"
+    python = project_venv(project) / "bin" / "python"
+    command = [str(python), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+               "-c", "aiosmtpd.handlers.Mailbox", str(maildir)]  # fmt: skip
+    with running(command, tmp_path, {}, tmp_path / "smtp.log"):
+        end = time.monotonic() + 20
+        while time.monotonic() < end:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError(f"aiosmtpd did not listen on {port}")
+        yield port, maildir
+
+
+def wait_for_mail(maildir: Path, deadline: float = 30) -> list[str]:
+    """The mails in `maildir` once there is one, or fail after `deadline` seconds."""
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        mails = sorted((maildir / "new").glob("*")) if (maildir / "new").exists() else []
+        if mails:
+            return [mail.read_text() for mail in mails]
+        time.sleep(0.2)
+    raise AssertionError(f"no mail reached the SMTP server within {deadline:g} s")

@@ -4,10 +4,8 @@ The app reaches this machine's PostgreSQL and a private Redis over the host netw
 image may be a stand-in (tests/containers.py); the report's summary names the one used.
 """
 
-import contextlib
 import json
 import re
-import socket
 import time
 import uuid
 from collections.abc import Iterator
@@ -22,11 +20,16 @@ from tests.conftest import (
     free_port,
     fresh_database,
     http,
-    project_venv,
     run,
-    running,
 )
-from tests.containers import Engine, ensure_base, find_engine
+from tests.containers import (
+    Engine,
+    ensure_base,
+    find_engine,
+    mail_sink,
+    wait_for_mail,
+    wait_until_ready,
+)
 
 ENGINE, WHY_NOT = find_engine()
 pytestmark = [
@@ -206,29 +209,16 @@ def served(image) -> Iterator[Served]:
         started = time.monotonic()
         with image.engine.running(*options, image.tag) as name:
             base_url = f"http://127.0.0.1:{port}"
-            ready = wait_until_ready(image, name, base_url)
+            ready = wait_until_ready(image.engine, name, base_url)
             yield Served(image, name, base_url, ready - started, url)
         if volume:
             image.engine("volume", "rm", "--force", f"tpl-data-{port}")
     redis.stop()
 
 
-def wait_until_ready(image: Image, name: str, base_url: str) -> float:
-    """Poll /ready until 200 (return the moment) or fail with the container's logs."""
-    end = time.monotonic() + READY_DEADLINE_SECONDS
-    while time.monotonic() < end:
-        try:
-            if http("GET", f"{base_url}/ready")[0] == HTTPStatus.OK:
-                return time.monotonic()
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"/ready never answered 200:\n{image.engine.logs(name)[-3000:]}")
-
-
 def test_container_answers_ready_after_migrating(served, record_property):
     record_property(
-        "note", f"{served.image.note}; /ready 200 {served.ready_seconds:.1f} s after run"
+        "note", f"{served.image.render}: /ready 200 {served.ready_seconds:.1f} s after run"
     )
     status, body, _ = http("GET", f"{served.base_url}/ready")
     assert status == HTTPStatus.OK
@@ -266,7 +256,13 @@ def test_container_passes_its_own_healthcheck(served):
 
 
 # PostgreSQL only: what a server database makes possible or fails with.
-on_postgresql = pytest.mark.parametrize("image", ["postgresql-redis-docker"], indirect=True)
+def bound_to(render: str) -> pytest.MarkDecorator:
+    """Run a test on one render's image only, on the worker that holds it."""
+    param = pytest.param(render, marks=pytest.mark.xdist_group(render))
+    return pytest.mark.parametrize("image", [param], indirect=True)
+
+
+on_postgresql = bound_to("postgresql-redis-docker")
 
 
 @on_postgresql
@@ -279,7 +275,7 @@ def test_second_container_on_the_migrated_database_is_ready(served):
         RATELIMIT_STORAGE_URI="memory://",
     )  # fmt: skip
     with image.engine.running(*options, image.tag) as name:
-        wait_until_ready(image, name, f"http://127.0.0.1:{port}")
+        wait_until_ready(image.engine, name, f"http://127.0.0.1:{port}")
         logs = image.engine.logs(name)
     assert "Running upgrade" not in logs  # nothing left to migrate
 
@@ -330,28 +326,13 @@ def test_sigterm_stops_the_api_cleanly_within_10_s(served):
 
 
 # The mail worker, on the default answers' SQLite database beside the API
-on_defaults = pytest.mark.parametrize("image", ["defaults-docker"], indirect=True)
+on_defaults = bound_to("defaults-docker")
 
 
 @pytest.fixture
 def smtp_sink(image, tmp_path) -> Iterator[tuple[int, Path]]:
-    """aiosmtpd (the render's dev requirement) writing each mail it gets to a maildir."""
-    port, maildir = free_port(), tmp_path / "maildir"
-    python = project_venv(image.project) / "bin" / "python"
-    command = [str(python), "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-               "-c", "aiosmtpd.handlers.Mailbox", str(maildir)]  # fmt: skip
-    with running(command, tmp_path, {}, tmp_path / "smtp.log"):
-        wait_for_port(port)
-        yield port, maildir
-
-
-def wait_for_port(port: int) -> None:
-    end = time.monotonic() + 20
-    while time.monotonic() < end:
-        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"nothing listens on {port}")
+    with mail_sink(image.project, tmp_path) as sink:
+        yield sink
 
 
 @on_defaults
@@ -366,7 +347,7 @@ def test_mail_worker_delivers_a_reset_mail_then_stops_on_sigterm(image, smtp_sin
     base_url, email = f"http://127.0.0.1:{port}", "reset-me@example.com"
     try:
         with image.engine.running(*options, image.tag) as api:
-            wait_until_ready(image, api, base_url)
+            wait_until_ready(image.engine, api, base_url)
             with image.engine.running(*options, image.tag, "flask", "mail", "worker") as worker:
                 credentials = {"email": email, "password": "a-long-password-1", "name": "R"}
                 assert http("POST", f"{base_url}/auth/register", credentials)[0] == 201
@@ -382,11 +363,33 @@ def test_mail_worker_delivers_a_reset_mail_then_stops_on_sigterm(image, smtp_sin
     assert "Mail worker stopped." in logs
 
 
-def wait_for_mail(maildir: Path) -> list[str]:
-    end = time.monotonic() + 30
-    while time.monotonic() < end:
-        mails = sorted((maildir / "new").glob("*")) if (maildir / "new").exists() else []
-        if mails:
-            return [mail.read_text() for mail in mails]
-        time.sleep(0.2)
-    raise AssertionError("no mail reached the SMTP server within 30 s")
+# The rendered project's own `make image-test`
+
+
+def test_rendered_make_image_test_passes_with_this_engine(bake, private_redis):
+    project = bake(**RENDERS["postgresql-redis-docker"])
+    env_file = project / ".env"
+    env_file.write_text(
+        re.sub(r"(?m)^RATELIMIT_STORAGE_URI=.*$", f"RATELIMIT_STORAGE_URI={private_redis.url}",
+               env_file.read_text())
+    )  # fmt: skip
+    ensure_base(ENGINE)
+    with fresh_database("postgresql") as url:
+        result = run(
+            ["make", "image-test"],
+            project,
+            env={
+                **ENGINE.env,
+                "CONTAINER_ENGINE": ENGINE.name,
+                "IMAGE_BUILD_ARGS": " ".join(ENGINE.build_options()),
+                "IMAGE_TEST_DATABASE_URL": url,
+                "IMAGE_TEST_PORT": str(free_port()),
+            },
+            timeout=900,
+        )
+    ENGINE("rmi", "--force", "localhost/my-flask-api:image-test")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert re.search(
+        rf"image_test: \S+ passed with {ENGINE.name} \(uid 10001, stopped in \d+ s\)",
+        result.stdout,
+    )
