@@ -7,6 +7,7 @@
 # Settings:
 #   CONTAINER_ENGINE      docker or podman (default: docker if its daemon answers, else podman)
 #   IMAGE_TEST_PORT       the port the API listens on (default 8765)
+#   IMAGE_TEST_IMAGE      the tag it builds (default localhost/<project>:image-test)
 #   IMAGE_TEST_DATABASE_URL  the database the container migrates and uses (default: .env's;
 #                         SQLite: a file on a volume of its own). The host network makes
 #                         localhost this machine, so a Linux host is assumed.
@@ -21,7 +22,7 @@ fi
 export CONTAINER_ENGINE
 engine=$CONTAINER_ENGINE
 port="${IMAGE_TEST_PORT:-8765}"
-image="localhost/$(basename "$PWD" | tr '[:upper:]_' '[:lower:]-'):image-test"
+image="${IMAGE_TEST_IMAGE:-localhost/$(basename "$PWD" | tr '[:upper:]_' '[:lower:]-'):image-test}"
 name="image-test-$$"
 volume="image-test-data-$$"
 base_url="http://127.0.0.1:$port"
