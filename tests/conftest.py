@@ -75,11 +75,11 @@ def bake(cookies) -> Callable[..., Path]:
     return do_bake
 
 
-def project_venv(project: Path) -> Path:
+def project_venv(project: Path, python: str = sys.executable) -> Path:
     """A virtualenv with `project`'s pinned dev requirements, shared by renders with equal pins.
 
-    Built once per distinct set of pins (the locks' comments name the project, so they are left
-    out of the key) and kept under .cache/ between runs.
+    Built once per distinct set of pins and interpreter (the locks' comments name the project, so
+    they are left out of the key) and kept under .cache/ between runs.
     """
     pins = "\n".join(
         line
@@ -87,19 +87,21 @@ def project_venv(project: Path) -> Path:
         for line in (project / name).read_text().splitlines()
         if not line.lstrip().startswith("#")
     )
-    key = hashlib.sha256(pins.encode()).hexdigest()[:16]
+    # The running interpreter keeps the key it always had, so existing caches stay valid.
+    seed = pins if python == sys.executable else f"{python}\n{pins}"
+    key = hashlib.sha256(seed.encode()).hexdigest()[:16]
     venv = CACHE / "venvs" / key
     CACHE.mkdir(parents=True, exist_ok=True)
     with (CACHE / f"venv-{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (venv / ".complete").exists():
             shutil.rmtree(venv, ignore_errors=True)
-            build_venv(venv, project)
+            build_venv(venv, project, python)
             (venv / ".complete").write_text(pins)
     return venv
 
 
-def build_venv(venv: Path, project: Path) -> None:
+def build_venv(venv: Path, project: Path, interpreter: str = sys.executable) -> None:
     """Install exactly the lock's pins (`--no-deps`), then check that they satisfy each other.
 
     A lock that misses a package fails here, instead of the installer quietly adding whatever
@@ -111,13 +113,13 @@ def build_venv(venv: Path, project: Path) -> None:
     lock = ["--no-deps", "-r", "requirements-dev.txt"]
     if uv:
         commands = [
-            [uv, "venv", "--quiet", "--python", sys.executable, str(venv)],
+            [uv, "venv", "--quiet", "--python", interpreter, str(venv)],
             [uv, "pip", "install", "--quiet", "--python", python, *lock],
             [uv, "pip", "check", "--python", python],
         ]
     else:
         commands = [
-            [sys.executable, "-m", "venv", str(venv)],
+            [interpreter, "-m", "venv", str(venv)],
             [python, "-m", "pip", "install", "--quiet", *lock],
             [python, "-m", "pip", "check"],
         ]
@@ -349,3 +351,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         (kept if cell == wanted else dropped).append(item)
     config.hook.pytest_deselected(items=dropped)
     items[:] = kept
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print what tests recorded as `record_property("note", ...)`: figures and facts a reader
+    of the run needs (which base image an image test used, how long it took), once each."""
+    reports = [
+        report
+        for status in ("passed", "failed")
+        for report in terminalreporter.stats.get(status, [])
+    ]
+    notes = sorted({value for report in reports for name, value in report.user_properties
+                    if name == "note"})  # fmt: skip
+    if notes:
+        terminalreporter.section("notes")
+        for note in notes:
+            terminalreporter.write_line(note)

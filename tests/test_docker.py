@@ -377,3 +377,48 @@ def test_entrypoint_with_a_command_runs_it_in_the_project_instead_of_the_server(
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == str(project)
     assert not database.exists()  # SQLite needs no wait and the command skips the migration
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("database", "missing_url"),
+    [
+        ("postgresql", "postgresql+psycopg://postgres@127.0.0.1:5432/tpl_never_created"),
+        ("mysql", "mysql+pymysql://root@127.0.0.1:3306/tpl_never_created?charset=utf8mb4"),
+    ],
+    ids=["postgresql", "mysql"],
+)
+def test_entrypoint_stops_at_once_when_the_database_does_not_exist(
+    bake, tmp_path, database, missing_url
+):
+    project = bake_docker(bake, database)
+    venv = project_venv(project)
+    started = time.monotonic()
+    # DB_WAIT_TIMEOUT keeps its default (60 s): waiting cannot create the database.
+    result = run(
+        [str(project / "docker" / "entrypoint.sh")],
+        cwd=tmp_path,
+        env=entrypoint_env(venv, missing_url),
+        timeout=40,
+    )
+    elapsed = time.monotonic() - started
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"wait_for_db: the database at {missing_url} refused: ")
+    assert re.search(r"tpl_never_created.? does not exist|Unknown database", line)
+    assert elapsed < 10
+
+
+@pytest.mark.slow
+def test_entrypoint_without_a_required_secret_stops_with_the_apps_one_line_message(bake, tmp_path):
+    project = bake_docker(bake, "postgresql")
+    venv = project_venv(project)
+    result = run(
+        [str(project / "docker" / "entrypoint.sh")],
+        cwd=tmp_path,
+        env=entrypoint_env(venv, f"sqlite:///{tmp_path / 'app.db'}", SECRET_KEY=""),
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr == "check_config: SECRET_KEY must be set in production\n"
+    assert not (tmp_path / "app.db").exists()  # it stopped before migrating

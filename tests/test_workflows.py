@@ -8,6 +8,7 @@ jobs whose verdict depends on the package index (run weekly on GitHub, never by 
 import json
 import os
 import re
+import subprocess
 import sys
 import tomllib
 from pathlib import Path
@@ -731,6 +732,23 @@ esac
 """
 
 
+def check_image_secrets(
+    project: Path, tmp_path: Path, history: str, env_lines: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run the image secret check against a fake docker that shows `history` and `env_lines`."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    docker = bin_dir / "docker"
+    docker.write_text(FAKE_DOCKER)
+    docker.chmod(0o755)
+    env = {
+        "PATH": f"{bin_dir}:{os.environ['PATH']}",
+        "HISTORY": history,
+        "CONFIG": json.dumps([{"Config": {"User": "10001:10001", "Env": env_lines}}]),
+    }
+    return run(["sh", "scripts/ci/image_has_no_secrets.sh", "api:ci", ".env"], project, env)
+
+
 @pytest.mark.parametrize(
     ("history", "env_lines", "problem"),
     [
@@ -748,18 +766,7 @@ def test_image_secret_check_finds_env_values_and_secret_settings(
     (project / ".env").write_text(
         "SECRET_KEY=leaked-from-env\nJWT_SECRET_KEY=other\nMAIL_PASSWORD=\n"
     )
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    docker = bin_dir / "docker"
-    docker.write_text(FAKE_DOCKER)
-    docker.chmod(0o755)
-    env = {
-        "PATH": f"{bin_dir}:{os.environ['PATH']}",
-        "HISTORY": history,
-        "CONFIG": json.dumps([{"Config": {"User": "10001:10001", "Env": env_lines}}]),
-    }
-
-    result = run(["sh", "scripts/ci/image_has_no_secrets.sh", "api:ci", ".env"], project, env)
+    result = check_image_secrets(project, tmp_path, history, env_lines)
 
     if problem is None:
         assert result.returncode == 0, result.stderr
@@ -767,3 +774,22 @@ def test_image_secret_check_finds_env_values_and_secret_settings(
     else:
         assert result.returncode == 1
         assert problem in result.stderr
+
+
+def test_image_secret_check_catches_every_secret_the_generator_wrote(bake, tmp_path):
+    project = bake(use_docker=True)
+    pairs = (line.split("=", 1) for line in (project / ".env").read_text().splitlines())
+    written = {
+        name: value
+        for name, value in (pair for pair in pairs if len(pair) == 2)
+        if re.search("(KEYS?|SECRET|PASSWORD|TOKEN)$", name) and value
+    }
+    assert "TOTP_ENCRYPTION_KEYS" in written  # the one a fixed list of names once missed
+
+    missed = [
+        name
+        for name, value in written.items()
+        if check_image_secrets(project, tmp_path, f"LABEL planted={value}", []).returncode != 1
+    ]
+
+    assert missed == []

@@ -1,7 +1,7 @@
 #!/bin/sh
-# Start the API: wait for the database, apply migrations, then replace this shell with gunicorn
-# (so gunicorn itself receives SIGTERM and stops gracefully).
-# With arguments, wait for the database and run them instead, e.g.
+# Start the API: check the settings, wait for the database, apply migrations, then replace this
+# shell with gunicorn (so gunicorn itself receives SIGTERM and stops gracefully).
+# With arguments, check the settings, wait for the database and run them instead, e.g.
 #   docker compose run --rm api flask users create-admin --email you@example.com --name You
 #
 # The image's ENTRYPOINT. It runs outside a container too, from any directory, with the
@@ -14,6 +14,7 @@ set -eu
 cd "$(dirname -- "$0")/.."
 export FLASK_APP="${FLASK_APP:-wsgi}"
 
+python docker/check_config.py
 python docker/wait_for_db.py
 if [ "$#" -gt 0 ]; then
     exec "$@"

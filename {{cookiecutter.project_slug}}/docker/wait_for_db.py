@@ -2,11 +2,15 @@
 
 The entrypoint runs this before `flask db upgrade`: a database container may be up before it
 accepts connections. SQLite has no server to wait for, so it returns at once.
-Exit status: 0 once the database answers, 1 when the deadline passes, 2 on unusable settings.
+A server that answers but refuses for a reason waiting cannot change (the database or the user
+does not exist, a wrong password) ends the wait at once.
+Exit status: 0 once the database answers, 1 when the deadline passes or the server refuses,
+2 on unusable settings.
 """
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -22,6 +26,14 @@ DEFAULT_TIMEOUT = "60"
 # One attempt may not hang on a host that drops packets; the drivers default to minutes.
 CONNECT_TIMEOUT_SECONDS = 5
 SERVER_BACKENDS = ("postgresql", "mysql")
+# psycopg gives no SQLSTATE for a failed connect, so PostgreSQL's refusals are known by the
+# server's message; PyMySQL's carry MySQL's error numbers (1044/1045: access denied,
+# 1049: unknown database). "the database system is starting up" is not among them: it passes.
+PERMANENT = re.compile(
+    r'FATAL:\s+(?:(?:database|role) "[^"]*" does not exist|password authentication failed'
+    r"|no pg_hba\.conf entry)"
+    r"|^\((?:1044|1045|1049),"
+)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -55,11 +67,12 @@ def connection_error(engine: Engine) -> str | None:
 
 
 def wait_for_database(engine: Engine, timeout: float, interval: float) -> str | None:
-    """Retry until the database answers (return None) or `timeout` passes (return the error)."""
+    """Retry until the database answers (return None), or `timeout` passes or the server
+    refuses for good (return the error)."""
     deadline = time.monotonic() + timeout
     shown = None
     while (error := connection_error(engine)) is not None:
-        if time.monotonic() + interval >= deadline:
+        if PERMANENT.search(error) or time.monotonic() + interval >= deadline:
             return error
         if error != shown:
             print(f"wait_for_db: not ready yet ({error}); retrying", file=sys.stderr)
@@ -87,6 +100,9 @@ def main(argv: list[str] | None = None) -> int:
     shown_url = url.render_as_string(hide_password=True)
     started = time.monotonic()
     error = wait_for_database(engine, args.timeout, args.interval)
+    if error is not None and PERMANENT.search(error):
+        print(f"wait_for_db: the database at {shown_url} refused: {error}", file=sys.stderr)
+        return 1
     if error is not None:
         print(
             f"wait_for_db: gave up after {args.timeout:g} s: the database at {shown_url} "

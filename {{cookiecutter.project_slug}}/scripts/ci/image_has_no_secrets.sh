@@ -1,31 +1,37 @@
 #!/bin/sh
-# Fail if the image IMAGE carries a secret: a value of ENV_FILE's secrets (SECRET_KEY,
-# JWT_SECRET_KEY, DB_PASSWORD{% if cookiecutter.use_account_emails %}, MAIL_PASSWORD{% endif %}) anywhere in its build history or configuration, or
-# any of those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment. Settings
-# come from the environment at run time (the Dockerfile's header), never from the image.
+# Fail if the image IMAGE carries a secret of ENV_FILE: the value of any setting whose name ends
+# in KEY, KEYS, SECRET, PASSWORD or TOKEN (each comma-separated part of a list, such as
+# TOTP_ENCRYPTION_KEYS, on its own; PASSWORD_HASH_ITERATIONS is no secret) anywhere in its build history or configuration, or any of
+# those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment.
+# Settings come from the environment at run time (the Dockerfile's header), never from the image.
+# No list of names: which secrets .env holds depends on the project's answers.
 #   scripts/ci/image_has_no_secrets.sh IMAGE .env
+# CONTAINER_ENGINE=podman checks an image podman built (default: docker).
 set -eu
 
 image="${1:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
 env_file="${2:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
-names='SECRET_KEY|JWT_SECRET_KEY{% if cookiecutter.use_two_factor %}|TOTP_ENCRYPTION_KEYS{% endif %}|DB_PASSWORD{% if cookiecutter.use_account_emails %}|MAIL_PASSWORD{% endif %}|DATABASE_URL|RATELIMIT_STORAGE_URI'
+engine="${CONTAINER_ENGINE:-docker}"
+secret_name='^[A-Za-z0-9_]*(KEYS?|SECRET|PASSWORD|TOKEN)='
 found=0
 
 metadata=$(mktemp)
-trap 'rm -f "$metadata"' EXIT
-docker history --no-trunc "$image" > "$metadata"
-docker image inspect "$image" >> "$metadata"
+secrets=$(mktemp)
+trap 'rm -f "$metadata" "$secrets"' EXIT
+"$engine" history --no-trunc "$image" > "$metadata"
+"$engine" image inspect "$image" >> "$metadata"
 
-values=$(grep -E '^(SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD{% if cookiecutter.use_account_emails %}|MAIL_PASSWORD{% endif %})=.' "$env_file" | cut -d= -f2-)
-for value in $values; do
+grep -E "$secret_name." "$env_file" | cut -d= -f2- | tr ',' '\n' | grep -v '^$' > "$secrets" || true
+while IFS= read -r value; do
     if grep -qF -- "$value" "$metadata"; then
         echo "image_has_no_secrets: a secret value of $env_file is in $image" >&2
         found=1
     fi
-done
-if docker image inspect "$image" |
-    python3 -c 'import json, sys; print(*json.load(sys.stdin)[0]["Config"]["Env"], sep="\n")' |
-    grep -E "^($names)="; then
+done < "$secrets"
+names=$(grep -E "$secret_name" "$env_file" | cut -d= -f1 | tr '\n' '|')
+if "$engine" image inspect "$image" |
+    python3 -c 'import json, sys; print(*json.load(sys.stdin)[0]["Config"]["Env"] or [], sep="\n")' |
+    grep -E "^(${names}DATABASE_URL|RATELIMIT_STORAGE_URI)="; then
     echo "image_has_no_secrets: $image sets the settings above in its environment" >&2
     found=1
 fi
