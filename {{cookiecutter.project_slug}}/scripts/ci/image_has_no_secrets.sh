@@ -1,8 +1,8 @@
 #!/bin/sh
 # Fail if the image IMAGE carries a secret of ENV_FILE: the value of any setting whose name ends
-# in KEY, KEYS, SECRET, PASSWORD or TOKEN (each comma-separated part of a list, such as
-# TOTP_ENCRYPTION_KEYS, on its own; PASSWORD_HASH_ITERATIONS is no secret) anywhere in its build history or configuration, or any of
-# those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment.
+# in KEY, KEYS, SECRET, PASSWORD or TOKEN (each comma-separated part of a list of keys on its
+# own; PASSWORD_HASH_ITERATIONS is no secret) anywhere in its build history or configuration, or
+# any of those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment.
 # Settings come from the environment at run time (the Dockerfile's header), never from the image.
 # No list of names: which secrets .env holds depends on the project's answers.
 #   scripts/ci/image_has_no_secrets.sh IMAGE .env
