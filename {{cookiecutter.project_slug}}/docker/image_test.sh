@@ -60,8 +60,10 @@ case "$database_url" in
     sqlite*) database_url="sqlite:////app/data/app.db" ;;
 esac
 set -- --env "DATABASE_URL=$database_url"
+{%- if cookiecutter.use_account_emails %}
 # Production needs a mail server while password reset is on; nothing listens on port 9.
 grep -q '^MAIL_SERVER=.' .env || set -- "$@" --env MAIL_SERVER=127.0.0.1 --env MAIL_PORT=9
+{%- endif %}
 "$engine" run --detach --name "$name" --network host --read-only --tmpfs /tmp \
     --volume "$volume:/app/data" --env-file .env --env FLASK_ENV=production \
     --env "PORT=$port" "$@" "$image" >/dev/null
