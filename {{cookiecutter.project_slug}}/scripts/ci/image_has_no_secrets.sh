@@ -1,6 +1,6 @@
 #!/bin/sh
 # Fail if the image IMAGE carries a secret: a value of ENV_FILE's secrets (SECRET_KEY,
-# JWT_SECRET_KEY, DB_PASSWORD{% if cookiecutter.use_account_emails %}, MAIL_PASSWORD{% endif %}) anywhere in its build history or configuration, or
+# JWT_SECRET_KEY{% if cookiecutter.use_audit_log %}, AUDIT_SEAL_KEY{% endif %}, DB_PASSWORD{% if cookiecutter.use_account_emails %}, MAIL_PASSWORD{% endif %}) anywhere in its build history or configuration, or
 # any of those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment. Settings
 # come from the environment at run time (the Dockerfile's header), never from the image.
 #   scripts/ci/image_has_no_secrets.sh IMAGE .env
@@ -8,7 +8,7 @@ set -eu
 
 image="${1:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
 env_file="${2:?usage: image_has_no_secrets.sh IMAGE ENV_FILE}"
-names='SECRET_KEY|JWT_SECRET_KEY{% if cookiecutter.use_two_factor %}|TOTP_ENCRYPTION_KEYS{% endif %}|DB_PASSWORD{% if cookiecutter.use_account_emails %}|MAIL_PASSWORD{% endif %}|DATABASE_URL|RATELIMIT_STORAGE_URI'
+names='SECRET_KEY|JWT_SECRET_KEY{% if cookiecutter.use_two_factor %}|TOTP_ENCRYPTION_KEYS{% endif %}{% if cookiecutter.use_audit_log %}|AUDIT_SEAL_KEY{% endif %}|DB_PASSWORD{% if cookiecutter.use_account_emails %}|MAIL_PASSWORD{% endif %}|DATABASE_URL|RATELIMIT_STORAGE_URI'
 found=0
 
 metadata=$(mktemp)
@@ -16,7 +16,7 @@ trap 'rm -f "$metadata"' EXIT
 docker history --no-trunc "$image" > "$metadata"
 docker image inspect "$image" >> "$metadata"
 
-values=$(grep -E '^(SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD{% if cookiecutter.use_account_emails %}|MAIL_PASSWORD{% endif %})=.' "$env_file" | cut -d= -f2-)
+values=$(grep -E '^(SECRET_KEY|JWT_SECRET_KEY{% if cookiecutter.use_audit_log %}|AUDIT_SEAL_KEY{% endif %}|DB_PASSWORD{% if cookiecutter.use_account_emails %}|MAIL_PASSWORD{% endif %})=.' "$env_file" | cut -d= -f2-)
 for value in $values; do
     if grep -qF -- "$value" "$metadata"; then
         echo "image_has_no_secrets: a secret value of $env_file is in $image" >&2
