@@ -18,7 +18,7 @@ order, so a late commit can never land behind a reader (README "Audit log: expor
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Connection, Row, and_, insert, or_, select, update
 
 from app.audit.models import AuditEvent, AuditSettlement
 from app.extensions import db
@@ -83,13 +83,12 @@ def events_after(
     """Up to `limit` settled events after (`key`, `event_id`) and below `horizon`, in order."""
     return connection.execute(
         select(EVENTS)
-        .where(
-            or_(
-                EVENTS.c.order_key > key,
-                and_(EVENTS.c.order_key == key, EVENTS.c.id > event_id),
-            ),
-            EVENTS.c.order_key < horizon,
-        )
+        .where(after(key, event_id), EVENTS.c.order_key < horizon)
         .order_by(EVENTS.c.order_key, EVENTS.c.id)
         .limit(limit)
     ).all()
+
+
+def after(key: int, event_id: int) -> ColumnElement[bool]:
+    """Events after (`key`, `event_id`) in the export's order."""
+    return or_(EVENTS.c.order_key > key, and_(EVENTS.c.order_key == key, EVENTS.c.id > event_id))

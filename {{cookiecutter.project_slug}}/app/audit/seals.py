@@ -228,27 +228,21 @@ def _check_head(head: str | None, digests: list[str]) -> None:
 
 
 def _records(start: int, end: int) -> Iterator[dict[str, Any]]:
-    with db.engine.connect() as connection:
-        rows = connection.execution_options(yield_per=ordering.UPDATE_CHUNK).execute(
-            select(EVENTS)
-            .where(EVENTS.c.order_key > start, EVENTS.c.order_key <= end)
-            .order_by(EVENTS.c.order_key, EVENTS.c.id)
-        )
-        yield from (record(row) for row in rows)
+    """The events a seal over (`start`, `end`] covers, in order."""
+    return _records_where(EVENTS.c.order_key > start, EVENTS.c.order_key <= end)
 
 
 def _records_after(key: int | None, event_id: int | None, end: int) -> Iterator[dict[str, Any]]:
+    """The events an anchor covers: after (`key`, `event_id`), up to `end`, in order."""
+    if key is None or event_id is None:
+        raise ChainBroken("an anchor does not say where its purge stopped")
+    return _records_where(ordering.after(key, event_id), EVENTS.c.order_key <= end)
+
+
+def _records_where(*conditions: Any) -> Iterator[dict[str, Any]]:
     with db.engine.connect() as connection:
         rows = connection.execution_options(yield_per=ordering.UPDATE_CHUNK).execute(
-            select(EVENTS)
-            .where(
-                or_(
-                    EVENTS.c.order_key > key,
-                    and_(EVENTS.c.order_key == key, EVENTS.c.id > event_id),
-                ),
-                EVENTS.c.order_key <= end,
-            )
-            .order_by(EVENTS.c.order_key, EVENTS.c.id)
+            select(EVENTS).where(*conditions).order_by(EVENTS.c.order_key, EVENTS.c.id)
         )
         yield from (record(row) for row in rows)
 
