@@ -1,5 +1,7 @@
-"""Audit log: an order key the database gives each event (the incremental export's order), and
-the seals that chain digests over them (tamper evidence).
+"""Audit log: each event's order key from the database, and the seals chained over them.
+
+The order key is the incremental export's order (app/audit/ordering.py); the seals are the
+tamper evidence (app/audit/seals.py).
 
 Revision ID: 0008
 Revises: 0003
