@@ -53,6 +53,10 @@ combinations = pytest.mark.parametrize(
 )
 
 
+# The services that run the project's own image (the others are the servers they use).
+APP_SERVICES = ("api", "mail-worker", "audit-sealer")
+
+
 def bake_docker(bake, database: str = "sqlite", storage: str = "memory", **answers) -> Path:
     return bake(database=database, rate_limit_storage=storage, use_docker=True, **answers)
 
@@ -217,7 +221,7 @@ def test_entrypoint_is_an_executable_posix_sh_script_that_shellcheck_accepts(bak
 @combinations
 def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, storage):
     compose = load_compose(bake_docker(bake, database, storage))
-    expected = {"api", "mail-worker", "mailpit"}
+    expected = {"api", "mail-worker", "mailpit", "audit-sealer"}
     if database in SERVER_DATABASES:
         expected.add("db")
     if storage == "redis":
@@ -229,8 +233,8 @@ def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, s
 def test_every_service_has_a_healthcheck_and_the_api_waits_for_the_others(bake, database, storage):
     services = load_compose(bake_docker(bake, database, storage))["services"]
     assert [name for name, service in services.items() if not service["healthcheck"]["test"]] == []
-    others = sorted(set(services) - {"api", "mail-worker"})
-    for app in ("api", "mail-worker"):
+    others = sorted(set(services) - set(APP_SERVICES))
+    for app in APP_SERVICES:
         depends_on = services[app].get("depends_on", {})
         assert depends_on == {name: {"condition": "service_healthy"} for name in others}
 
@@ -238,7 +242,7 @@ def test_every_service_has_a_healthcheck_and_the_api_waits_for_the_others(bake, 
 @combinations
 def test_api_runs_in_production_against_the_services_of_the_stack(bake, database, storage):
     services = load_compose(bake_docker(bake, database, storage))["services"]
-    api, worker = services["api"], services["mail-worker"]
+    api, worker, sealer = services["api"], services["mail-worker"], services["audit-sealer"]
     expected = {
         "FLASK_ENV": "production",
         "DATABASE_URL": DATABASE_URLS[database],
@@ -248,10 +252,11 @@ def test_api_runs_in_production_against_the_services_of_the_stack(bake, database
     }
     if storage == "redis":
         expected["RATELIMIT_STORAGE_URI"] = "redis://redis:6379/0"
-    assert api["env_file"] == worker["env_file"] == ".env"
-    assert api["environment"] == worker["environment"] == expected
+    assert api["env_file"] == worker["env_file"] == sealer["env_file"] == ".env"
+    assert api["environment"] == worker["environment"] == sealer["environment"] == expected
     assert (api.get("command"), worker["command"]) == (None, ["flask", "mail", "worker"])
-    assert api.get("volumes") == worker.get("volumes")
+    assert sealer["command"] == ["sh", "-c", "while true; do flask audit seal; sleep 3600; done"]
+    assert api.get("volumes") == worker.get("volumes") == sealer.get("volumes")
 
 
 @pytest.mark.parametrize(

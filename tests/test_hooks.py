@@ -70,11 +70,11 @@ def test_generated_secrets_are_long_and_distinct():
     names = post.secret_names(False, "sqlite", ALL_ON)
     first, second = post.generate_secrets(names), post.generate_secrets(names)
 
-    assert set(first) == {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS"}
+    assert set(first) == {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", "AUDIT_SEAL_KEY"}
     assert all(len(value) >= 43 for value in first.values())  # 32+ random bytes, base64url
     alphabet = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=")
     assert all(set(value) <= alphabet for value in first.values())  # safe unquoted in .env
-    assert len(set(first.values())) == 3
+    assert len(set(first.values())) == 4
     assert not set(first.values()) & set(second.values())
 
 
@@ -93,7 +93,7 @@ def test_the_totp_encryption_key_is_a_fernet_key():
 def test_compose_database_password_is_generated_only_when_compose_starts_a_server(
     use_docker, database, extra
 ):
-    names = ("SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", *extra)
+    names = ("SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", "AUDIT_SEAL_KEY", *extra)
     assert post.secret_names(use_docker, database, ALL_ON) == names
 
 

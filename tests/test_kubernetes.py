@@ -84,6 +84,7 @@ def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, stor
         "ConfigMap",
         "CronJob",
         "CronJob",
+        "CronJob",
         "Deployment",
         "Deployment",
         "HorizontalPodAutoscaler",
@@ -140,7 +141,9 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
     resources = base_resources(project)
     deploy = project / "deploy" / "kubernetes"
     env_file = (project / ".env").read_text()
-    generated = re.findall(r"^(?:SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD)=(.+)$", env_file, re.M)
+    generated = re.findall(
+        r"^(?:SECRET_KEY|JWT_SECRET_KEY|DB_PASSWORD|AUDIT_SEAL_KEY)=(.+)$", env_file, re.M
+    )
 
     assert "Secret" not in {kind for kind, _ in resources}
     for resource in resources.values():
@@ -166,6 +169,7 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         "DATABASE_URL",
         "MAIL_USERNAME",
         "MAIL_PASSWORD",
+        "AUDIT_SEAL_KEY",
     } | ({"RATELIMIT_STORAGE_URI"} if storage == "redis" else set())
     assert settings == dict.fromkeys(expected, "")
 
@@ -186,6 +190,7 @@ def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storag
         f"{name}-mail-worker": ["flask", "mail", "worker"],
         f"{name}-purge-sessions": ["flask", "sessions", "purge"],
         f"{name}-purge-audit": ["flask", "audit", "purge"],
+        f"{name}-seal-audit": ["flask", "audit", "seal"],
     }
     for resource in resources.values():
         for container in containers(resource):

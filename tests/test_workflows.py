@@ -550,7 +550,8 @@ def test_rendered_image_job_builds_starts_smoke_tests_and_inspects_the_image(
     assert image["env"]["COMPOSE_FILE"] == "docker-compose.yml:.github/compose-ci.yml"
     assert image["if"] == "github.event_name != 'schedule'"
     assert "services" not in image  # compose starts them, as on a laptop
-    expected = {"api", "mail-worker", "mailpit"} | ({"db"} if database != "sqlite" else set())
+    expected = {"api", "mail-worker", "mailpit", "audit-sealer"}
+    expected |= {"db"} if database != "sqlite" else set()
     assert set(compose) == expected | ({"redis"} if storage == "redis" else set())
     run_lines = dict(rendered_run_steps(image))
     assert run_lines["Build the image (no push)"] == "docker compose build api"
@@ -588,8 +589,8 @@ def test_rendered_kubernetes_job_deploys_the_image_job_s_image_to_kind(bake, dat
     assert uses(image)[-1] == "actions/upload-artifact"
     assert steps_by_name(image)[-1] == "Save the image for the Kubernetes job"
     assert kubernetes["env"]["IMAGE"] == image["env"]["IMAGE"]
-    # scripts/ci/secret_env.sh fills the three keys it generates, the job's env the rest.
-    generated = {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS"}
+    # scripts/ci/secret_env.sh fills the four keys it generates, the job's env the rest.
+    generated = {"SECRET_KEY", "JWT_SECRET_KEY", "TOTP_ENCRYPTION_KEYS", "AUDIT_SEAL_KEY"}
     assert secret_keys - generated <= set(kubernetes["env"])
     assert (
         kubernetes["env"]["DATABASE_URL"].split("://")[0]

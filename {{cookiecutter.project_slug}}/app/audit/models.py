@@ -3,7 +3,17 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Index, Integer, String, event
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    FetchedValue,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core.database import UTCDateTime, utcnow
@@ -28,6 +38,8 @@ class AuditEvent(db.Model):
         Index("ix_audit_events_actor_id_id", "actor_id", "id"),
         Index("ix_audit_events_target_type_target_id_id", "target_type", "target_id", "id"),
         Index("ix_audit_events_action_id", "action", "id"),
+        # The incremental export's and the seals' order.
+        Index("ix_audit_events_order_key_id", "order_key", "id"),
     )
 
     # SQLite numbers rows only for an INTEGER primary key; elsewhere a table of events outgrows
@@ -42,6 +54,40 @@ class AuditEvent(db.Model):
     user_agent: Mapped[str | None] = mapped_column(String(USER_AGENT_LENGTH))
     request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_LENGTH))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Set by the database, never by this code: on PostgreSQL the writer's transaction id (a
+    # column default), elsewhere the batch `settle` files the committed event in; None until then.
+    order_key: Mapped[int | None] = mapped_column(BigInteger, server_default=FetchedValue())
+
+
+class AuditSettlement(db.Model):
+    """One row: the last batch number `settle` gave (MySQL/MariaDB and SQLite)."""
+
+    __tablename__ = "audit_settlement"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_batch: Mapped[int] = mapped_column(BigInteger)
+
+
+class AuditSeal(db.Model):
+    """A link of the chain: a digest over the events with `order_key` up to `end_key`.
+
+    kind "seal" covers the events after the previous seal's `end_key`; kind "anchor" (left by
+    a purge) covers the events of the seal the purge cut through, after (`after_key`, `after_id`).
+    """
+
+    __tablename__ = "audit_seals"
+    __table_args__ = (UniqueConstraint("previous"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sealed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    kind: Mapped[str] = mapped_column(String(8))
+    previous: Mapped[str] = mapped_column(String(64))
+    after_key: Mapped[int | None] = mapped_column(BigInteger)
+    after_id: Mapped[int | None] = mapped_column(BigInteger)
+    end_key: Mapped[int] = mapped_column(BigInteger)
+    count: Mapped[int] = mapped_column(Integer)
+    keyed: Mapped[bool] = mapped_column(Boolean)
+    digest: Mapped[str] = mapped_column(String(64))
 
 
 class AppendOnly(RuntimeError):

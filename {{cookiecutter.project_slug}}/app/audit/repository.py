@@ -1,10 +1,8 @@
 """Queries for audit events. Nothing here commits, and nothing here updates an event."""
 
-from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, delete, or_, select
+from sqlalchemy import Select, or_, select
 
 from app.audit.models import AuditEvent
 from app.extensions import db
@@ -50,30 +48,6 @@ def involving(user_id: int, limit: int, before_id: int | None = None) -> list[Au
         )
     )
     return list(db.session.scalars(query))
-
-
-def oldest_first(
-    since: datetime, until: datetime | None, limit: int, after_id: int | None = None
-) -> list[AuditEvent]:
-    """Up to `limit` events from `since` (until `until`) after event `after_id`, oldest first."""
-    query = select(AuditEvent).where(AuditEvent.created_at >= since)
-    if until is not None:
-        query = query.where(AuditEvent.created_at < until)
-    if after_id is not None:
-        query = query.where(AuditEvent.id > after_id)
-    return list(db.session.scalars(query.order_by(AuditEvent.id).limit(limit)))
-
-
-def ids_older_than(cutoff: datetime, limit: int) -> list[int]:
-    query = select(AuditEvent.id).where(AuditEvent.created_at < cutoff)
-    return list(db.session.scalars(query.order_by(AuditEvent.id).limit(limit)))
-
-
-def delete_ids(ids: Sequence[int]) -> int:
-    """Delete these events in one statement (the purge's bulk delete, not the ORM's)."""
-    statement = delete(AuditEvent).where(AuditEvent.id.in_(ids))
-    # A DELETE returns a CursorResult, which alone has rowcount.
-    return cast(CursorResult[Any], db.session.execute(statement)).rowcount
 
 
 def _page(limit: int, before_id: int | None) -> Select[tuple[AuditEvent]]:

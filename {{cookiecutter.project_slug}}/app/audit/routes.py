@@ -10,7 +10,14 @@ from marshmallow import RAISE
 
 from app.audit import service
 from app.audit.context import NOWHERE, Origin, set_origin
-from app.audit.schemas import AuditEventSchema, AuditFilterSchema, PageArgsSchema
+from app.audit.export import Cursor, Export
+from app.audit.schemas import (
+    AuditEventSchema,
+    AuditFilterSchema,
+    FeedArgsSchema,
+    FeedSchema,
+    PageArgsSchema,
+)
 from app.audit.service import Event, EventPage
 from app.core.api import Blueprint, current_user
 
@@ -55,6 +62,27 @@ def list_events(args: dict[str, Any]) -> Page:
     `Link` header's rel="next" for older events; the cursor in it is opaque.
     """
     return paged(service.list_events(**args))
+
+
+@bp.get("/audit-events/feed")
+@bp.limit("audit_events")
+@bp.admin_required
+@bp.arguments(FeedArgsSchema, location="query", unknown=RAISE)
+@bp.response(HTTPStatus.OK, FeedSchema)
+def feed(args: dict[str, Any]) -> dict[str, Any]:
+    """Read the audit log incrementally, oldest first (admins only).
+
+    Each committed event comes exactly once across successive calls, in a stable order,
+    however transactions interleave: pass the answer's `cursor` as `after` next time. An
+    empty `events` means nothing new yet. `flask audit export` reads the same way.
+    """
+    run = Export(Cursor.decode(args.get("after")), limit=args["limit"])
+    items = list(run)
+    return {
+        "events": [item for kind, item in items if kind == "event"],
+        "seals": [item for kind, item in items if kind == "seal"],
+        "cursor": run.cursor.encode(),
+    }
 
 
 @bp.get("/users/me/audit-events")

@@ -53,3 +53,39 @@ class AuditEventSchema(Schema):
     user_agent = fields.String(allow_none=True)
     request_id = fields.String(allow_none=True, metadata={"description": "As in the access log."})
     details = fields.Dict(keys=fields.String(), required=True)
+
+
+class FeedArgsSchema(Schema):
+    """?after=: the cursor of the previous answer; none: from the first event."""
+
+    after = fields.String(validate=validate.Length(min=1, max=128))
+    limit = fields.Integer(load_default=MAX_LIMIT, validate=validate.Range(min=1, max=MAX_LIMIT))
+
+
+class FeedEventSchema(AuditEventSchema):
+    created_at = fields.String(required=True, metadata={"format": "date-time"})
+    order_key = fields.Integer(
+        required=True, metadata={"description": "With the id, the export's order."}
+    )
+
+
+class SealSchema(Schema):
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "seal, or anchor (a purge)."})
+    previous = fields.String(required=True)
+    after_key = fields.Integer(allow_none=True)
+    after_id = fields.Integer(allow_none=True)
+    end_key = fields.Integer(required=True)
+    count = fields.Integer(required=True)
+    keyed = fields.Boolean(required=True)
+    digest = fields.String(required=True)
+
+
+class FeedSchema(Schema):
+    events = fields.List(fields.Nested(FeedEventSchema), required=True)
+    seals = fields.List(
+        fields.Nested(SealSchema),
+        required=True,
+        metadata={"description": "Seals whose events have all been sent, this call or before."},
+    )
+    cursor = fields.String(required=True, metadata={"description": "Pass as ?after= next time."})

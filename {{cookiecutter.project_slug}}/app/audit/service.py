@@ -1,5 +1,5 @@
-"""Audit use cases: record an event with the change it belongs to, read the trail a page at a
-time, export it and purge it by age.
+"""Audit use cases: record an event with the change it belongs to, and read the trail a page at a
+time (export.py exports it, seals.py seals, verifies and purges it).
 
 `record` only adds the event to the session: the use case that made the change commits both,
 so a change never lands without its event and a rolled-back change leaves none. Nothing here
@@ -9,9 +9,9 @@ edits or deletes a single event (models.py refuses it).
 import base64
 import binascii
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from app.audit import repository
@@ -20,14 +20,11 @@ from app.audit.errors import InvalidCursor
 from app.audit.models import USER_AGENT_LENGTH, AuditEvent
 from app.core import events
 from app.core.database import utcnow
-from app.extensions import db
 
 Detail = events.Detail
 # Details say what changed (a role, a reason), never a credential: a key naming one is refused.
 FORBIDDEN_KEYS = ("password", "token", "hash", "secret", "link", "url", "email")
 MAX_DETAILS_CHARS = 1024
-PURGE_BATCH = 10_000
-EXPORT_BATCH = 1_000
 MAX_EVENT_ID = 2**63 - 1
 
 
@@ -125,27 +122,6 @@ def own_events(user_id: int, limit: int, cursor: str | None = None) -> EventPage
         for event in events
     ]
     return _paginate(shown, limit)
-
-
-def export(since: datetime, until: datetime | None = None) -> Iterator[Event]:
-    """Every event from `since` (until `until`), oldest first, read in batches."""
-    after_id = None
-    while True:
-        rows = repository.oldest_first(since, until, EXPORT_BATCH, after_id)
-        yield from (_as_event(row) for row in rows)
-        if len(rows) < EXPORT_BATCH:
-            return
-        after_id = rows[-1].id
-
-
-def purge(older_than: timedelta, now: datetime | None = None) -> int:
-    """Delete events older than `older_than`, a batch per transaction; how many went."""
-    cutoff = (now or utcnow()) - older_than
-    purged = 0
-    while ids := repository.ids_older_than(cutoff, PURGE_BATCH):
-        purged += repository.delete_ids(ids)
-        db.session.commit()
-    return purged
 
 
 @events.security_event.connect

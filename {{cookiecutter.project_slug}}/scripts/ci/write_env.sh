@@ -19,6 +19,9 @@ sed -e "s/^SECRET_KEY=.*/SECRET_KEY=$(secret)/" \
 {%- if cookiecutter.use_two_factor %}
     -e "s/^TOTP_ENCRYPTION_KEYS=.*/TOTP_ENCRYPTION_KEYS=$(fernet_key)/" \
 {%- endif %}
+{%- if cookiecutter.use_audit_log %}
+    -e "s/^AUDIT_SEAL_KEY=.*/AUDIT_SEAL_KEY=$(secret)/" \
+{%- endif %}
     -e "s/^DB_PASSWORD=.*/DB_PASSWORD=$(secret)/" \
     .env.sample > .env
 chmod 600 .env

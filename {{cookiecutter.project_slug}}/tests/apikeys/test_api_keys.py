@@ -86,6 +86,21 @@ def test_the_key_of_a_deactivated_user_is_refused_and_stays_revoked(
     assert me(client, key).status_code == HTTPStatus.UNAUTHORIZED
 
 
+def test_the_key_of_a_user_made_inactive_behind_the_apps_back_is_refused(
+    client, user, user_headers
+):
+    key = create_key(client, user_headers)
+    # Plain SQL, as an operator would: no deactivation runs, so the key is not revoked.
+    db.session.execute(
+        text("UPDATE users SET is_active = :no WHERE id = :id"), {"no": False, "id": user.id}
+    )
+    db.session.commit()
+
+    response = me(client, key)
+
+    assert (response.status_code, response.json) == (HTTPStatus.UNAUTHORIZED, REFUSED)
+
+
 def test_deleting_the_user_deletes_its_keys(client, user, user_headers, admin_headers):
     key = create_key(client, user_headers)
 

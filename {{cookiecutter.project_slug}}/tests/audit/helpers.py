@@ -1,9 +1,15 @@
 """Reading the audit log in tests: through the API, as its readers do."""
 
+import time
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from app.audit import ordering
+from app.audit.models import AuditEvent
+from app.extensions import db
 
 # Where the requests of `browser_client` come from, as an event records it.
 HERE = {"ip_address": "127.0.0.1", "user_agent": "audit-test/1.0", "request_id": "req-audit-1"}
@@ -39,3 +45,23 @@ def by(actor: int | None, target: int | None, **details: Any) -> dict[str, Any]:
         "target_id": target,
         "details": details,
     }
+
+
+def audit_cli(app: Flask, *args: str) -> Any:
+    """Run `flask audit <args>`; the click Result."""
+    return app.test_cli_runner().invoke(args=["audit", *args])
+
+
+# A transaction elsewhere on the server (another database's, even) holds PostgreSQL's horizon
+# back until it ends: tests wait for that, not for a clock.
+PATIENCE_SECONDS = 120
+
+
+def settle_all() -> None:
+    """Return once every committed event is below the horizon (export and seals see it)."""
+    newest = db.session.scalar(select(func.max(AuditEvent.order_key)))
+    db.session.commit()
+    deadline = time.monotonic() + PATIENCE_SECONDS
+    while newest is not None and ordering.settled_horizon() <= newest:
+        assert time.monotonic() < deadline, "a transaction on the server never ended"
+        time.sleep(0.05)

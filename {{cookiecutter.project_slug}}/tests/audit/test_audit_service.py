@@ -1,14 +1,15 @@
 """The audit service: events ride on the caller's transaction, and stay as written."""
 
-import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from app.audit import export, seals
 from app.audit import service as audit
 from app.audit.models import AppendOnly, AuditEvent
 from app.extensions import db
+from tests.audit.helpers import settle_all
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -92,25 +93,37 @@ def test_a_stored_event_cannot_be_edited_or_deleted():
 def test_purge_deletes_only_what_is_older_than_the_period():
     add_event(NOW - timedelta(days=400))
     kept = add_event(NOW - timedelta(days=300))
+    settle_all()
 
-    assert audit.purge(timedelta(days=365), now=NOW) == 1
+    assert seals.purge_before(NOW - timedelta(days=365), None) == 1
     assert db.session.scalars(select(AuditEvent.id)).all() == [kept.id]
 
 
 def test_purge_works_in_batches(monkeypatch):
-    monkeypatch.setattr(audit, "PURGE_BATCH", 2)
+    monkeypatch.setattr(seals, "PURGE_BATCH", 2)
     for days in (500, 450, 420, 10):
         add_event(NOW - timedelta(days=days))
+    settle_all()
 
-    assert audit.purge(timedelta(days=365), now=NOW) == 3
+    assert seals.purge_before(NOW - timedelta(days=365), None) == 3
     assert count() == 1
 
 
-def test_export_is_oldest_first_from_since_and_reads_in_batches(monkeypatch):
-    monkeypatch.setattr(audit, "EXPORT_BATCH", 2)
+def test_purge_keeps_the_newest_event_however_old():
+    add_event(NOW - timedelta(days=500))
+    newest = add_event(NOW - timedelta(days=400))
+    settle_all()
+
+    assert seals.purge_before(NOW - timedelta(days=365), None) == 1
+    assert db.session.scalars(select(AuditEvent.id)).all() == [newest.id]
+
+
+def test_export_is_oldest_first_and_reads_in_batches(monkeypatch):
+    monkeypatch.setattr(export, "BATCH", 2)
     events = [add_event(NOW + timedelta(minutes=n)) for n in range(5)]
+    settle_all()
 
-    exported = list(audit.export(NOW + timedelta(minutes=1)))
+    exported = [item for kind, item in export.Export(export.Cursor()) if kind == "event"]
 
-    assert [event.id for event in exported] == [event.id for event in events[1:]]
-    assert json.dumps(exported[0].details) == "{}"
+    assert [event["id"] for event in exported] == [event.id for event in events]
+    assert exported[0]["details"] == {}
