@@ -1,19 +1,21 @@
-"""docker-compose.yml's `api` and `mail-worker` services started by compose itself: `docker
-compose` where a Docker daemon answers, else podman-compose (from PyPI, in requirements-dev.txt:
-Debian's 1.0.3 adds its own network to `network_mode: host`, which podman refuses).
+"""docker-compose.yml's `api`, `mail-worker` and `audit-sealer` services started by compose
+itself: `docker compose` where a Docker daemon answers, else podman-compose (from PyPI, in
+requirements-dev.txt: Debian's 1.0.3 adds its own network to `network_mode: host`, which podman
+refuses).
 
 What could not start here, and why: the `db`, `redis` and `mailpit` services, whose images
 (postgres, redis, axllent/mailpit) cannot be pulled from this machine (only package registries
-answer). The two app services therefore run from a copy of the file without those services and
+answer). The app services therefore run from a copy of the file without those services and
 the `depends_on` on them, on the host network (so no `ports`), with DATABASE_URL, Redis and the
 mail server pointed at this machine's PostgreSQL, a private Redis and a local aiosmtpd; the image
 is the one `build: .` describes, built beforehand on the base tests/containers.py provides. Every
-other line of the two services (env_file, environment, command, security_opt, restart,
+other line of the app services (env_file, environment, command, security_opt, restart,
 healthcheck) is compose's to apply.
 """
 
 import re
 import sys
+import time
 import uuid
 from http import HTTPStatus
 from pathlib import Path
@@ -26,7 +28,7 @@ from tests.containers import ensure_base, find_engine, mail_sink, wait_for_mail,
 
 ENGINE, WHY_NOT = find_engine()
 PODMAN_COMPOSE = Path(sys.executable).parent / "podman-compose"  # the template's dev requirement
-APP_SERVICES = ("api", "mail-worker")
+APP_SERVICES = ("api", "mail-worker", "audit-sealer")
 NOT_STARTED = "db, redis, mailpit: their images cannot be pulled here"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(ENGINE is None, reason=WHY_NOT)]
@@ -34,6 +36,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(ENGINE is None, reason=WHY_NO
 
 def compose_command() -> list[str]:
     return ["docker", "compose"] if ENGINE.name == "docker" else [str(PODMAN_COMPOSE)]
+
+
+def wait_for_log(engine, container: str, text: str, deadline: float = 180.0) -> str:
+    """The container's log once it holds `text` (or as it is at the deadline)."""
+    end = time.monotonic() + deadline
+    while True:
+        logs = engine("logs", container)
+        output = logs.stdout + logs.stderr
+        if text in output or time.monotonic() > end:
+            return output
+        time.sleep(1)
 
 
 def app_services_only(compose: dict, image: str, settings: dict[str, str]) -> dict:
@@ -50,7 +63,7 @@ def app_services_only(compose: dict, image: str, settings: dict[str, str]) -> di
     return {"services": services}
 
 
-def test_compose_runs_the_api_and_the_mail_worker(bake, tmp_path, record_property):
+def test_compose_runs_the_api_the_mail_worker_and_the_audit_sealer(bake, tmp_path, record_property):
     project = bake(database="postgresql", rate_limit_storage="redis", use_docker=True)
     compose = yaml.safe_load((project / "docker-compose.yml").read_text())
     assert set(compose["services"]) - set(APP_SERVICES) == {"db", "redis", "mailpit"}
@@ -97,6 +110,8 @@ def test_compose_runs_the_api_and_the_mail_worker(bake, tmp_path, record_propert
                 registered = http("POST", f"{base_url}/auth/register", credentials)[0]
                 reset = http("POST", f"{base_url}/auth/password-reset", {"email": email})[0]
                 mails = wait_for_mail(maildir)
+                sealer = next(line for line in ps.stdout.split() if "audit-sealer" in line)
+                sealed = wait_for_log(ENGINE, sealer, "head: ")
             finally:
                 down = run([*compose_cli, "down"], project, env, timeout=120)
     finally:
@@ -107,3 +122,4 @@ def test_compose_runs_the_api_and_the_mail_worker(bake, tmp_path, record_propert
     assert (registered, reset) == (HTTPStatus.CREATED, HTTPStatus.ACCEPTED)
     assert [bool(re.search(rf"^To: {re.escape(email)}$", mail, re.M)) for mail in mails] == [True]
     assert down.returncode == 0, down.stderr[-2000:]
+    assert re.search(r"^head: [0-9a-f]{64}$", sealed, re.M), sealed
