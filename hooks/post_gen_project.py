@@ -40,13 +40,20 @@ KUBERNETES_FILES = (
 
 
 class Capability(NamedTuple):
-    """What one yes/no answer adds to a render: answering no takes all of it away."""
+    """What one answer adds to a render: any other answer takes all of it away."""
 
     line: str  # its entry in the tuple INSTALLED of app/capabilities.py
     paths: tuple[str, ...]  # files and folders it owns (globs allowed)
     secrets: tuple[str, ...] = ()  # settings of .env the hook fills with a fresh secret
     requirements: tuple[str, ...] = ()  # its direct dependencies in pyproject.toml (any group)
     names: tuple[str, ...] = ()  # words a render without it holds nowhere (tests grep for them)
+    on: object = True  # the answer that puts it in the render
+    # What it takes the place of: paths a render with it drops, names it then holds nowhere.
+    replaces: tuple[str, ...] = ()
+    replaced_names: tuple[str, ...] = ()
+
+    def chosen(self, answer: object) -> bool:
+        return answer == self.on
 
 
 # Each answer beyond the reference API, and all that it owns. The tests that prove "no" leaves no
@@ -193,6 +200,42 @@ CAPABILITIES = {
             "9100",
         ),
     ),
+    "background_jobs": Capability(
+        line="jobs",
+        on="celery",
+        paths=("app/jobs", "app/*/tasks.py", "tests/jobs", "deploy/kubernetes/base/celery-*"),
+        requirements=("celery",),
+        names=(
+            "celery",
+            "Celery",
+            "CELERY",
+            "app.jobs",
+            "app/jobs",
+            "make worker",
+            "make beat",
+            "_SCHEDULE",
+            "Background jobs",
+            "background jobs",
+        ),
+        # One deliverer of the outbox and one scheduler of the periodic jobs: the tasks and beat
+        # take the place of the mail sender's thread and loop and of the Kubernetes CronJobs.
+        replaces=(
+            "app/mail/sender.py",
+            "app/mail/server.py",
+            "tests/mail/fixtures_sender.py",
+            "tests/mail/test_mail_sender*",
+            "deploy/kubernetes/base/mail-worker-deployment.yaml",
+            "deploy/kubernetes/base/*-cronjob.yaml",
+        ),
+        replaced_names=(
+            "MAIL_SENDER",
+            "MAIL_POLL_SECONDS",
+            "flask mail worker",
+            "mail-worker",
+            "audit-sealer",
+            "CronJob",
+        ),
+    ),
 }
 CAPABILITIES_FILE = "app/capabilities.py"
 REQUIREMENTS_FILES = ("requirements.txt", "requirements-dev.txt")
@@ -233,6 +276,11 @@ def remove_unused_files(
         remove_paths(project, KUBERNETES_FILES)
     if license_name == "Not open source":
         remove_paths(project, ("LICENSE",))
+
+
+def remove_replaced(project: Path, capability: Capability) -> None:
+    """Take out of the render at `project` what the chosen `capability` takes the place of."""
+    remove_paths(project, owned_paths(project, capability.replaces))
 
 
 def remove_capability(project: Path, capability: Capability) -> None:
@@ -492,9 +540,13 @@ def main() -> None:
         deploy_target=r"""{{ cookiecutter.deploy_target }}""",
     )
     answers = json.loads(r"""{{ cookiecutter | jsonify }}""")
-    present = tuple(capability for name, capability in CAPABILITIES.items() if answers[name])
+    present = tuple(
+        capability for name, capability in CAPABILITIES.items() if capability.chosen(answers[name])
+    )
     for capability in CAPABILITIES.values():
-        if capability not in present:
+        if capability in present:
+            remove_replaced(project, capability)
+        else:
             remove_capability(project, capability)
     write_env_file(project, generate_secrets(secret_names(use_docker, database, present)))
     left = list(BY_HAND)

@@ -130,6 +130,8 @@ def render(combination: Combination, output_dir: Path) -> Path:
         "project_name": PROBE_SLUG,
         "database": database,
         "rate_limit_storage": storage,
+        # Every capability in: the locks hold all of them, the generator prunes what is off.
+        "background_jobs": "celery",
         "setup_environment": "no",
     }
     command = [sys.executable, "-m", "cookiecutter", "--no-input", "-o", str(output_dir)]

@@ -20,6 +20,7 @@ INSTALLED = (
     "mail",
     "twofactor",
     "apikeys",
+    "jobs",
 )
 
 

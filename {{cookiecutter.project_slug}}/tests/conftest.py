@@ -2,7 +2,7 @@
 
 The schema is built once per run by the shipped migrations (never `create_all`), so a model that
 drifts from its migration fails here. TestingConfig picks the database; pytest's header names it.
-Each installed capability's tests may add fixtures for the whole suite (tests/<name>/fixtures.py),
+Each installed capability's tests may add fixtures for the whole suite (tests/<name>/fixtures*.py),
 and the settings its apps need in APP_ENV and PRODUCTION_ENV there.
 """
 
@@ -29,9 +29,9 @@ from tests.helpers import PASSWORD
 
 HERE = Path(__file__).parent
 pytest_plugins = [
-    f"tests.{name}.fixtures"
+    f"tests.{name}.{path.stem}"
     for name in capabilities.INSTALLED
-    if (HERE / name / "fixtures.py").is_file()
+    for path in sorted((HERE / name).glob("fixtures*.py"))
 ]
 # Tables whose rows come from the migrations (the roles): the cleanup after each test keeps them.
 SEEDED_TABLES = {"roles"}

@@ -1,46 +1,28 @@
-"""`flask mail worker|status|retry|purge`: run a sender apart, watch the outbox, retry, clean up."""
+"""`flask mail status|retry|purge`: watch the outbox, retry what failed, clean up (the
+deliverer may add its own commands)."""
 
-import signal
 from datetime import timedelta
-from types import FrameType
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from app.core import events
 from app.mail import service
-from app.mail.sender import sender
 
 mail_cli = AppGroup("mail", help='Deliver and watch the outgoing mail (README "E-mail").')
 
 
-@mail_cli.command("worker")
-def worker() -> None:
-    """Deliver mail until stopped (SIGTERM or Ctrl-C finish the mail in hand first)."""
-
-    def stop(signum: int, frame: FrameType | None) -> None:
-        sender.stop()
-
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, stop)
-    # The app itself, not the proxy, for the sender to push its own contexts (Flask's docs,
-    # "Notes On Proxies": https://flask.palletsprojects.com/en/stable/reqcontext/#notes-on-proxies).
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    events.worker_started.send(app)
-    click.echo(f"Delivering mail every {app.config['MAIL_POLL_SECONDS']} s; stop with SIGTERM.")
-    sender.run(app)
-    click.echo("Mail worker stopped.")
-
-
 @mail_cli.command("status")
 def show_status() -> None:
-    """Show how many mails are pending and failed, and the oldest pending one's age."""
+    """Show how many mails are pending and failed, the oldest pending one's age, and the last
+    failures with the server's answer."""
     current = service.status()
     age = current.oldest_pending_age
     click.echo(f"pending: {current.pending}")
     click.echo(f"failed: {current.failed}")
     click.echo(f"oldest pending: {f'{int(age.total_seconds())} s' if age is not None else '-'}")
+    for mail in service.failures():
+        tries = f"{mail.attempts} attempt{'' if mail.attempts == 1 else 's'}"
+        click.echo(f"failed mail {mail.id} ({mail.kind}, {tries}): {mail.last_error}")
 
 
 @mail_cli.command("retry")

@@ -62,6 +62,42 @@ def claim_next(now: datetime, lease_until: datetime) -> int | None:
         # Another sender took it between our read and our write: the next one, then.
 
 
+def claim(mail_id: int, now: datetime, lease_until: datetime) -> bool:
+    """Lease mail `mail_id` until `lease_until` if it is due and nobody holds it."""
+    return (
+        _rowcount(
+            update(OutboxMail)
+            .where(OutboxMail.id == mail_id, _due(now))
+            .values(leased_until=lease_until, attempts=OutboxMail.attempts + 1)
+        )
+        == 1
+    )
+
+
+def due_ids(now: datetime, due_before: datetime, limit: int) -> list[int]:
+    """The oldest mails due now and already before `due_before` that no lease holds."""
+    due_at = func.coalesce(OutboxMail.next_attempt_at, OutboxMail.created_at)
+    return list(
+        db.session.scalars(
+            select(OutboxMail.id)
+            .where(_due(now), due_at < due_before)
+            .order_by(OutboxMail.id)
+            .limit(limit)
+        )
+    )
+
+
+def failed(limit: int | None) -> list[OutboxMail]:
+    return list(
+        db.session.scalars(
+            select(OutboxMail)
+            .where(OutboxMail.status == FAILED)
+            .order_by(OutboxMail.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def counts() -> tuple[int, int, datetime | None]:
     """How many mails are pending and failed, and when the oldest pending one was asked for."""
     rows = db.session.execute(

@@ -9,14 +9,20 @@ database: each mail is claimed by one of them (app/mail/repository.py).
 
 import logging
 import os
+import signal
 import threading
+from types import FrameType
 from typing import Any
 
-from flask import Flask
+import click
+from flask import Flask, current_app
 from sqlalchemy import event
 
+from app.core import events
+from app.environment import ConfigurationError, env, env_int
 from app.extensions import db
 from app.mail import service
+from app.mail.cli import mail_cli
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +77,31 @@ class Sender:
 sender = Sender()
 
 
-def init_sender(app: Flask) -> None:
-    """Start this process's sender with its first request when MAIL_SENDER is inline."""
+MAIL_SENDERS = ("inline", "worker")
+
+
+def read(config: Any) -> None:
+    # Who delivers: a thread in each app process (inline), or only `flask mail worker`
+    # processes (worker); an idle sender looks for due mail every MAIL_POLL_SECONDS.
+    config.MAIL_SENDER = env("MAIL_SENDER", "inline").lower()
+    config.MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 5)
+    if config.TESTING:
+        config.MAIL_SENDER = "worker"  # the tests deliver the outbox themselves
+
+
+def validate(config: Any) -> None:
+    if config.MAIL_SENDER not in MAIL_SENDERS:
+        raise ConfigurationError(
+            f"MAIL_SENDER must be one of {', '.join(MAIL_SENDERS)}, got {config.MAIL_SENDER!r}"
+        )
+    if config.MAIL_POLL_SECONDS < 1:
+        raise ConfigurationError("MAIL_POLL_SECONDS must be positive")
+
+
+def init_app(app: Flask) -> None:
+    """Add `flask mail worker`; start this process's sender with its first request when
+    MAIL_SENDER is inline."""
+    mail_cli.add_command(worker)
     if app.config["MAIL_SENDER"] != "inline":
         return
 
@@ -81,11 +110,29 @@ def init_sender(app: Flask) -> None:
         sender.start(app)
 
 
+@click.command("worker")
+def worker() -> None:
+    """Deliver mail until stopped (SIGTERM or Ctrl-C finish the mail in hand first)."""
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        sender.stop()
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, stop)
+    # The app itself, not the proxy, for the sender to push its own contexts (Flask's docs,
+    # "Notes On Proxies": https://flask.palletsprojects.com/en/stable/reqcontext/#notes-on-proxies).
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    events.worker_started.send(app)
+    click.echo(f"Delivering mail every {app.config['MAIL_POLL_SECONDS']} s; stop with SIGTERM.")
+    sender.run(app)
+    click.echo("Mail worker stopped.")
+
+
 # SQLAlchemy's session events (https://docs.sqlalchemy.org/en/20/orm/events.html): a commit
 # that asked for a mail wakes this process's sender at once instead of at its next poll.
 @event.listens_for(db.session, "after_commit")
 def _wake_sender(session: Any) -> None:
-    if session.info.pop(service.ENQUEUED, False):
+    if session.info.pop(service.ENQUEUED, None):
         sender.wake.set()
 
 

@@ -1,13 +1,14 @@
-"""The outbox's use cases: ask for a mail, deliver what is due, watch, retry and purge.
+"""The outbox's use cases: ask for a mail, deliver it, watch, retry and purge.
 
 A mail is asked for by adding a row in the asking use case's own transaction, so it exists if
-and only if that use case committed. A sender (app/mail/sender.py) then delivers due rows one at
-a time: it leases a row, lets the kind's composer write the message, sends it over SMTP and marks
-the row sent. A failure is tried again after MAIL_RETRY_SECONDS, doubling each time up to an
-hour, until MAIL_MAX_ATTEMPTS; then the row is failed, with the server's answer. A sender that
-dies mid-send leaves a lease that runs out after MAIL_LEASE_SECONDS, and the row is sent again:
-delivery is at least once, and exactly once unless a process dies between the server's "250"
-and the commit that records it.
+and only if that use case committed. A deliverer (app/mail/sender.py) then delivers due rows one
+at a time: it leases a row, lets the kind's composer write the message, sends it over SMTP and
+marks the row sent. A failure is tried again after MAIL_RETRY_SECONDS, doubling each time up to
+an hour, until MAIL_MAX_ATTEMPTS; then the row is failed, with the server's answer. A deliverer
+that dies mid-send leaves a lease that runs out after MAIL_LEASE_SECONDS, and the row is sent
+again: delivery is at least once, and exactly once unless a process dies between the server's
+"250" and the commit that records it. Whatever runs the deliveries, the row is the truth: a row
+that is sent, failed or leased to another is never sent by a second attempt.
 """
 
 import logging
@@ -38,7 +39,7 @@ signals = Namespace()
 # seconds it took) after each hand-over to the SMTP server: the metrics subscribe.
 outbox_checked = signals.signal("outbox-checked")
 mail_handed_over = signals.signal("mail-handed-over")
-# Set on the session by `enqueue`, read after its commit to wake this process's sender.
+# On the session: the mails `enqueue` added, which the deliverer reads after the commit.
 ENQUEUED = "mail_enqueued"
 
 
@@ -47,6 +48,14 @@ class OutboxStatus:
     pending: int
     failed: int
     oldest_pending_age: timedelta | None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Where one mail stands after `deliver` looked at it."""
+
+    status: str  # pending, sent, failed; "" when the mail is gone or another deliverer holds it
+    next_attempt_at: datetime | None = None  # when a pending mail is due again
 
 
 def composer(kind: str) -> Callable[[Composer], Composer]:
@@ -61,8 +70,9 @@ def composer(kind: str) -> Callable[[Composer], Composer]:
 
 def enqueue(kind: str, recipient: str, now: datetime | None = None) -> None:
     """Ask for a mail of `kind` to `recipient`; committed (or not) by the caller's use case."""
-    repository.add(OutboxMail(kind=kind, recipient=recipient, created_at=now or utcnow()))
-    db.session.info[ENQUEUED] = True
+    mail = OutboxMail(kind=kind, recipient=recipient, created_at=now or utcnow())
+    repository.add(mail)
+    db.session.info.setdefault(ENQUEUED, []).append(mail)
 
 
 def deliver_due(now: Callable[[], datetime] = utcnow, stop: Callable[[], bool] = bool) -> int:
@@ -76,19 +86,52 @@ def deliver_due(now: Callable[[], datetime] = utcnow, stop: Callable[[], bool] =
 def deliver_next(now: datetime | None = None) -> bool:
     """Claim one due mail and try to deliver it; False when none is due."""
     now = now or utcnow()
-    config = current_app.config
-    mail_id = repository.claim_next(now, now + timedelta(seconds=config["MAIL_LEASE_SECONDS"]))
+    mail_id = repository.claim_next(now, _lease_end(now))
     db.session.commit()
-    mail = repository.get(mail_id) if mail_id is not None else None
-    if mail is None:
+    if mail_id is None:
         return False
+    _deliver_claimed(mail_id, now)
+    return True
+
+
+def deliver(mail_id: int, now: datetime | None = None) -> Attempt:
+    """Deliver mail `mail_id` if it is due and nobody holds it; where it stands after.
+
+    Asked twice for the same mail, or for a mail already sent, it sends nothing more.
+    """
+    now = now or utcnow()
+    claimed = repository.claim(mail_id, now, _lease_end(now))
+    db.session.commit()
+    if claimed:
+        return _deliver_claimed(mail_id, now)
+    mail = repository.get(mail_id)
+    if mail is None or (mail.leased_until is not None and mail.leased_until > now):
+        return Attempt("")
+    return Attempt(mail.status, mail.next_attempt_at)
+
+
+def overdue(waited: timedelta, limit: int, now: datetime | None = None) -> list[int]:
+    """The oldest mails (at most `limit`) that nobody holds and that were due `waited` ago."""
+    now = now or utcnow()
+    return repository.due_ids(now, now - waited, limit)
+
+
+def _lease_end(now: datetime) -> datetime:
+    return now + timedelta(seconds=current_app.config["MAIL_LEASE_SECONDS"])
+
+
+def _deliver_claimed(mail_id: int, now: datetime) -> Attempt:
+    """Deliver the mail this process has just leased."""
+    mail = repository.get(mail_id)
+    if mail is None:
+        return Attempt("")
     try:
         message = _compose(mail, now)
         if message is None:
             # Nobody to write to (no such account, say): keep no trace of the address.
             repository.delete_mail(mail)
             db.session.commit()
-            return True
+            return Attempt("")
         # What the message refers to (a token's hash) is stored before the message leaves.
         db.session.commit()
         _send(message)
@@ -103,7 +146,7 @@ def deliver_next(now: datetime | None = None) -> bool:
     else:
         mail.status, mail.sent_at, mail.leased_until = SENT, now, None
         db.session.commit()
-    return True
+    return Attempt(mail.status, mail.next_attempt_at)
 
 
 def status(now: datetime | None = None) -> OutboxStatus:
@@ -120,9 +163,17 @@ def report_status() -> OutboxStatus:
     return current
 
 
+def failures(limit: int = 10) -> list[OutboxMail]:
+    """The most recently failed mails, newest first, with the server's last answer."""
+    return repository.failed(limit)
+
+
 def retry_failed() -> int:
     """Send every failed mail again, with a new set of attempts; how many."""
+    mails = repository.failed(limit=None)
     count = repository.requeue_failed()
+    # The deliverer hears of them after the commit, as of newly asked-for mails.
+    db.session.info.setdefault(ENQUEUED, []).extend(mails)
     db.session.commit()
     return count
 

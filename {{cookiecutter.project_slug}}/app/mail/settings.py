@@ -1,7 +1,10 @@
-"""The account e-mails' settings: the SMTP server, who delivers the outbox, the links' lifetimes,
-and the limits on asking for and using a link (README "E-mail")."""
+"""The account e-mails' settings: the SMTP server, retries, the links' lifetimes and the limits
+on asking for and using a link (README "E-mail"); the deliverer reads its own."""
 
+import importlib
+import importlib.util
 from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
 from app.environment import ConfigurationError, env, env_bool, env_int
@@ -12,7 +15,13 @@ RATE_LIMITS = {
     "account_mail_address": "3 per hour",
     "account_confirm": "10 per hour",
 }
-MAIL_SENDERS = ("inline", "worker")
+# The modules that may deliver the outbox; the generator leaves one of them in the project.
+DELIVERERS = ("app.mail.tasks", "app.mail.sender")
+
+
+def deliverer() -> ModuleType:
+    """The module that delivers the outbox in this project (its settings, its start)."""
+    return importlib.import_module(next(filter(importlib.util.find_spec, DELIVERERS)))
 
 
 def read(config: Any) -> None:
@@ -25,15 +34,12 @@ def read(config: Any) -> None:
     config.MAIL_PASSWORD = env("MAIL_PASSWORD")
     config.MAIL_DEFAULT_SENDER = env("MAIL_DEFAULT_SENDER", "noreply@localhost")
     config.MAIL_TIMEOUT = env_int("MAIL_TIMEOUT", 10)
-    # Who delivers the outbox: a thread in each app process (inline), or only `flask mail
-    # worker` processes (worker). Failed sends are retried after MAIL_RETRY_SECONDS, doubling
-    # up to an hour, MAIL_MAX_ATTEMPTS times in all; a sender that died frees its mail after
-    # MAIL_LEASE_SECONDS; an idle sender looks for due mail every MAIL_POLL_SECONDS.
-    config.MAIL_SENDER = env("MAIL_SENDER", "inline").lower()
+    # Failed sends are retried after MAIL_RETRY_SECONDS, doubling up to an hour,
+    # MAIL_MAX_ATTEMPTS times in all; a deliverer that died frees its mail after
+    # MAIL_LEASE_SECONDS.
     config.MAIL_MAX_ATTEMPTS = env_int("MAIL_MAX_ATTEMPTS", 10)
     config.MAIL_RETRY_SECONDS = env_int("MAIL_RETRY_SECONDS", 30)
     config.MAIL_LEASE_SECONDS = env_int("MAIL_LEASE_SECONDS", 120)
-    config.MAIL_POLL_SECONDS = env_int("MAIL_POLL_SECONDS", 5)
     # The links in the mails: FRONTEND_URL + /reset-password?token=... (never the Host header).
     config.FRONTEND_URL = env("FRONTEND_URL", "http://localhost:3000").rstrip("/")
     config.PASSWORD_RESET_ENABLED = env_bool("PASSWORD_RESET_ENABLED", True)
@@ -48,17 +54,13 @@ def read(config: Any) -> None:
         # Whatever the shell exports, tests send no mail: they deliver the outbox themselves
         # (tests/mailbox.py), moving the clock as they need.
         config.MAIL_SERVER = ""
-        config.MAIL_SENDER = "worker"
+    deliverer().read(config)
 
 
 def validate(config: Any) -> None:
     if config.MAIL_USE_TLS and config.MAIL_USE_SSL:
         raise ConfigurationError("MAIL_USE_TLS and MAIL_USE_SSL exclude each other")
-    if config.MAIL_SENDER not in MAIL_SENDERS:
-        raise ConfigurationError(
-            f"MAIL_SENDER must be one of {', '.join(MAIL_SENDERS)}, got {config.MAIL_SENDER!r}"
-        )
-    for name in ("MAIL_MAX_ATTEMPTS", "MAIL_LEASE_SECONDS", "MAIL_POLL_SECONDS"):
+    for name in ("MAIL_MAX_ATTEMPTS", "MAIL_LEASE_SECONDS"):
         if getattr(config, name) < 1:
             raise ConfigurationError(f"{name} must be positive")
     if config.MAIL_RETRY_SECONDS < 0:
@@ -70,6 +72,7 @@ def validate(config: Any) -> None:
         raise ConfigurationError("PASSWORD_RESET_TOKEN_MINUTES must be positive")
     if timedelta(0) >= config.EMAIL_VERIFICATION_TOKEN_EXPIRES:
         raise ConfigurationError("EMAIL_VERIFICATION_TOKEN_HOURS must be positive")
+    deliverer().validate(config)
 
 
 def validate_production(config: Any) -> None:

@@ -7,9 +7,6 @@ from flask import Flask
 
 from tests.mail.mailbox import Mailbox, start_server
 
-# No app a test builds starts a mail sender thread in the test process: the tests deliver the
-# outbox themselves.
-APP_ENV = {"MAIL_SENDER": "worker"}
 PRODUCTION_ENV = {"MAIL_SERVER": "smtp.example.com"}
 
 

@@ -1,0 +1,18 @@
+"""The Celery app the worker and beat run: `celery -A app.jobs.worker worker` and
+`celery -A app.jobs.worker beat` (make worker, make beat)."""
+
+from typing import Any
+
+from celery import signals
+
+from app import create_app
+from app.core import events
+
+flask_app = create_app()
+celery = flask_app.extensions["celery"]
+
+
+@signals.worker_ready.connect
+def _started(**extra: Any) -> None:
+    # What exports this process's numbers (METRICS_BIND) starts with the worker.
+    events.worker_started.send(flask_app)
