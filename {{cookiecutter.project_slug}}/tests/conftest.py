@@ -7,6 +7,7 @@ and the settings its apps need in APP_ENV and PRODUCTION_ENV there.
 """
 
 import importlib
+import subprocess
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -170,6 +171,21 @@ def set_capability_env(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     for module in map(importlib.import_module, pytest_plugins):
         for variable, value in getattr(module, name, {}).items():
             monkeypatch.setenv(variable, value)
+
+
+@pytest.fixture
+def processes() -> Iterator[list[subprocess.Popen[str]]]:
+    """Subprocesses a test starts, stopped when it ends (SIGTERM, then SIGKILL after 30 s)."""
+    started: list[subprocess.Popen[str]] = []
+    yield started
+    for process in started:
+        process.terminate()
+    for process in started:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 @pytest.fixture

@@ -45,6 +45,7 @@ def settings_of(app: Flask) -> dict[str, Any]:
             "visibility_timeout": VISIBILITY_TIMEOUT,
             "socket_connect_timeout": CONNECT_SECONDS,
             "socket_timeout": 10,
+            "global_keyprefix": config["CELERY_BROKER_PREFIX"],
         },
         "task_publish_retry_policy": PUBLISH_RETRY,
         # No task here returns a result anyone reads: no result backend, no result writes.

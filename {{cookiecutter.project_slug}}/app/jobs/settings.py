@@ -26,19 +26,21 @@ def periodic_jobs() -> list[schedule.Periodic]:
 
 def read(config: Any) -> None:
     config.CELERY_BROKER_URL = env("CELERY_BROKER_URL", DEFAULT_BROKER)
+    # Put before every key the queue keeps in Redis, for services that share one database.
+    config.CELERY_BROKER_PREFIX = env("CELERY_BROKER_PREFIX")
     # Tasks in flight at once in one worker process (its threads).
     config.CELERY_CONCURRENCY = env_int("CELERY_CONCURRENCY", 4)
     for job in periodic_jobs():
         setattr(config, job.setting, env(job.setting, job.default))
     if config.TESTING:
         # Tests publish to an in-process queue nobody consumes; the tests that run real
-        # workers name a real broker (tests/jobs/).
-        config.CELERY_BROKER_URL = env("TEST_CELERY_BROKER_URL", "memory://")
+        # workers give them a real broker (tests/jobs/).
+        config.CELERY_BROKER_URL = "memory://"
 
 
 def validate(config: Any) -> None:
     broker = urlsplit(config.CELERY_BROKER_URL)
-    if broker.scheme not in BROKER_SCHEMES and not (config.TESTING and broker.scheme == "memory"):
+    if broker.scheme not in (*BROKER_SCHEMES, "memory"):
         raise ConfigurationError(
             f"CELERY_BROKER_URL must be a redis:// or rediss:// URL, got {broker.scheme!r}"
         )
@@ -62,3 +64,11 @@ def same_database(first: str, second: str) -> bool:
         return (parts.hostname or "localhost", parts.port or 6379, parts.path.strip("/") or "0")
 
     return where(first) == where(second)
+
+
+def validate_production(config: Any) -> None:
+    if urlsplit(config.CELERY_BROKER_URL).scheme not in BROKER_SCHEMES:
+        # memory:// keeps tasks in the process that sends them: no worker would ever run one.
+        raise ConfigurationError(
+            "CELERY_BROKER_URL must be a redis:// or rediss:// URL in production"
+        )

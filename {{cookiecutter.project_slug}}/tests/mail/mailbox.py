@@ -8,8 +8,11 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from aiosmtpd.controller import Controller
+from sqlalchemy import select
 
+from app.extensions import db
 from app.mail import service as outbox
+from app.mail.models import OutboxMail
 
 
 def free_port() -> int:
@@ -56,3 +59,10 @@ def start_server(mailbox: Mailbox, port: int = 0) -> Controller:
     controller = Controller(mailbox, hostname=mailbox.host, port=mailbox.port)
     controller.start()
     return controller
+
+
+def outbox_rows() -> list[OutboxMail]:
+    """The outbox as the database holds it now, oldest first."""
+    # A new transaction each time: MySQL's repeatable read would show the first snapshot.
+    db.session.rollback()
+    return list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))

@@ -8,82 +8,24 @@ import os
 import signal
 import subprocess
 import sys
-import time
 import urllib.request
-from collections.abc import Callable, Iterator
-from pathlib import Path
 
-import pytest
-from sqlalchemy import select
-
-from app.extensions import db
 from app.mail import account
-from app.mail.models import SENT, OutboxMail
-from tests.conftest import DATABASE
-from tests.mail.mailbox import Mailbox, free_port, start_server
-
-ROOT = Path(__file__).resolve().parents[2]
-DEADLINE = 30  # seconds; every wait below polls and returns as soon as its condition holds
+from app.mail.models import SENT
+from tests.mail.mailbox import Mailbox, free_port, outbox_rows, start_server
+from tests.processes import DEADLINE, ROOT, answers, children, production_settings, wait_for
 
 
 def settings(mail_port: int) -> dict[str, str]:
     """Production settings on the test database, with retries and polls of about a second."""
-    return {
-        **os.environ,
-        "FLASK_ENV": "production",
-        "FLASK_APP": "wsgi:app",
-        "SECRET_KEY": "s" * 32,
-        "JWT_SECRET_KEY": "j" * 32,
-        "DATABASE_URL": DATABASE.render_as_string(hide_password=False),
-        "RATELIMIT_STORAGE_URI": "memory://",
-        "MAIL_SERVER": "127.0.0.1",
-        "MAIL_PORT": str(mail_port),
-        "MAIL_TIMEOUT": "2",
-        "MAIL_LEASE_SECONDS": "3",
-        "MAIL_RETRY_SECONDS": "1",
-        "MAIL_POLL_SECONDS": "1",
-        "LOG_LEVEL": "WARNING",
-    }
-
-
-def wait_for(condition: Callable[[], object], what: str) -> None:
-    deadline = time.monotonic() + DEADLINE
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.1)
-
-
-def outbox() -> list[OutboxMail]:
-    # A new transaction each time: MySQL's repeatable read would show the first snapshot.
-    db.session.rollback()
-    return list(db.session.scalars(select(OutboxMail).order_by(OutboxMail.id)))
-
-
-def children(pid: int) -> list[int]:
-    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-
-
-@pytest.fixture
-def processes() -> Iterator[list[subprocess.Popen[str]]]:
-    """Subprocesses to stop (SIGTERM, then SIGKILL) when the test ends."""
-    started: list[subprocess.Popen[str]] = []
-    yield started
-    for process in started:
-        process.terminate()
-    for process in started:
-        try:
-            process.wait(timeout=DEADLINE)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as response:  # noqa: S310 - loopback
-            return bool(response.status == 200)
-    except OSError:
-        return False
+    return production_settings(
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(mail_port),
+        MAIL_TIMEOUT="2",
+        MAIL_LEASE_SECONDS="3",
+        MAIL_RETRY_SECONDS="1",
+        MAIL_POLL_SECONDS="1",
+    )
 
 
 def test_a_mail_survives_its_worker_killed_while_smtp_is_down(processes, user):
@@ -110,13 +52,13 @@ def test_a_mail_survives_its_worker_killed_while_smtp_is_down(processes, user):
     # "exactly one try": MySQL keeps whole seconds, so the 1 s retry delay of these settings can
     # round down to nothing and the second try come before this poll looks.
     wait_for(
-        lambda: [m.attempts > 0 and m.leased_until is None for m in outbox()] == [True], "a try"
+        lambda: [m.attempts > 0 and not m.leased_until for m in outbox_rows()] == [True], "a try"
     )
     os.kill(worker, signal.SIGKILL)
     mailbox = Mailbox()
     server = start_server(mailbox, port=mail_port)
     try:
-        wait_for(lambda: [m.status for m in outbox()] == [SENT], "the mail to be sent")
+        wait_for(lambda: [m.status for m in outbox_rows()] == [SENT], "the mail to be sent")
         wait_for(lambda: children(gunicorn.pid), "a new worker")
     finally:
         server.stop()
@@ -143,7 +85,7 @@ def test_two_senders_on_one_database_deliver_every_mail_once(processes, make_use
                     text=True,
                 )
             )
-        wait_for(lambda: {m.status for m in outbox()} == {SENT}, "every mail to be sent")
+        wait_for(lambda: {m.status for m in outbox_rows()} == {SENT}, "every mail to be sent")
         for worker in processes:
             worker.terminate()
         outputs = [worker.communicate(timeout=DEADLINE)[0] for worker in processes]
