@@ -48,6 +48,7 @@ class Capability(NamedTuple):
     requirements: tuple[str, ...] = ()  # its direct dependencies in pyproject.toml (any group)
     names: tuple[str, ...] = ()  # words a render without it holds nowhere (tests grep for them)
     on: object = True  # the answer that puts it in the render
+    off: object = False  # the answer that leaves it out
     # What it takes the place of: paths a render with it drops, names it then holds nowhere.
     replaces: tuple[str, ...] = ()
     replaced_names: tuple[str, ...] = ()
@@ -203,6 +204,7 @@ CAPABILITIES = {
     "background_jobs": Capability(
         line="jobs",
         on="celery",
+        off="none",
         paths=("app/jobs", "app/*/tasks.py", "tests/jobs", "deploy/kubernetes/base/celery-*"),
         requirements=("celery",),
         names=(

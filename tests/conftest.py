@@ -44,8 +44,10 @@ def load_hook(name: str):
     return module
 
 
-# Every capability beyond the reference API answered no (the hook's table, CAPABILITIES).
-ALL_OFF = dict.fromkeys(load_hook("post_gen_project").CAPABILITIES, False)
+# Every capability beyond the reference API left out, and every one in (the hook's table,
+# CAPABILITIES). The defaults put all in but background jobs.
+ALL_OFF = {name: c.off for name, c in load_hook("post_gen_project").CAPABILITIES.items()}
+ALL_ON = {name: c.on for name, c in load_hook("post_gen_project").CAPABILITIES.items()}
 
 
 def run(

@@ -1,5 +1,6 @@
-"""Each capability beyond the reference API is a yes/no answer: "no" leaves no trace of it, and
-every valid combination of answers renders a project that holds together.
+"""Each capability beyond the reference API is an answer: leaving it out leaves no trace of it,
+taking it in leaves no trace of what it replaces, and every valid combination of answers renders
+a project that holds together.
 
 What each answer owns (paths, its line in app/capabilities.py, secrets, dependencies, names) is
 the post-generation hook's table, CAPABILITIES: these tests read it, never a copy. The renders'
@@ -20,7 +21,7 @@ import pytest
 import yaml
 from allpairspy import AllPairs
 
-from tests.conftest import ALL_OFF, ANSWERS, ROOT, load_hook, run
+from tests.conftest import ALL_OFF, ALL_ON, ANSWERS, ROOT, load_hook, run
 
 pre = load_hook("pre_gen_project")
 post = load_hook("post_gen_project")
@@ -44,8 +45,8 @@ def choices(name: str) -> list:
     return value if isinstance(value, list) else [value, not value]
 
 
-# allpairspy fills rows left to right; with the answers the hook constrains last, its rows cover
-# every accepted pair (the test below proves it; in the order of cookiecutter.json they miss two).
+# allpairspy fills rows left to right, with the answers the hook constrains last; where its rows
+# miss an accepted pair (the filter makes it greedy), `completed` adds one row for it.
 PAIRWISE = (*post.CAPABILITIES, "database", "rate_limit_storage", "use_docker", "deploy_target")
 
 
@@ -60,14 +61,35 @@ def accepted(row: Sequence) -> bool:
     )
 
 
-COVERING = [
-    dict(zip(PAIRWISE, row, strict=True))
-    for row in AllPairs([choices(name) for name in PAIRWISE], filter_func=accepted)
-]
-
-
 def pairs(answers: dict) -> set[tuple]:
     return {((a, answers[a]), (b, answers[b])) for a, b in itertools.combinations(PAIRWISE, 2)}
+
+
+def accepted_pairs() -> set[tuple]:
+    every = (
+        dict(zip(PAIRWISE, row, strict=True)) for row in itertools.product(*map(choices, PAIRWISE))
+    )
+    return set().union(*(pairs(answers) for answers in every if accepted(list(answers.values()))))
+
+
+def completed(rows: list[dict]) -> list[dict]:
+    """`rows`, and for each accepted pair none of them holds, the first row changed to hold it
+    that the hook accepts."""
+    for pair in sorted(accepted_pairs()):
+        if pair in set().union(*map(pairs, rows)):
+            continue
+        (first, one), (second, other) = pair
+        changed = ({**row, first: one, second: other} for row in rows)
+        rows.append(next(row for row in changed if accepted(list(row.values()))))
+    return rows
+
+
+COVERING = completed(
+    [
+        dict(zip(PAIRWISE, row, strict=True))
+        for row in AllPairs([choices(name) for name in PAIRWISE], filter_func=accepted)
+    ]
+)
 
 
 def test_covering_set_holds_every_pair_of_accepted_answers_and_only_accepted_renders():
@@ -84,7 +106,7 @@ def test_covering_set_holds_every_pair_of_accepted_answers_and_only_accepted_ren
 
 
 def test_kubernetes_pairs_the_hook_refuses_are_not_asked_for():
-    on = [True] * len(post.CAPABILITIES)
+    on = list(ALL_ON.values())
 
     assert not accepted([*on, "sqlite", "memory", True, "kubernetes"])
     assert not accepted([*on, "postgresql", "memory", False, "kubernetes"])
@@ -110,8 +132,16 @@ def test_ci_renders_exactly_the_covering_set():
 # the covering set, each rendered once per test process.
 
 
+def left_out(answers: dict) -> list:
+    return [c for name, c in post.CAPABILITIES.items() if not c.chosen(answers[name])]
+
+
+def taken(answers: dict) -> list:
+    return [c for name, c in post.CAPABILITIES.items() if c.chosen(answers[name])]
+
+
 def case_id(answers: dict) -> str:
-    off = [post.CAPABILITIES[name].line for name in post.CAPABILITIES if not answers[name]]
+    off = [capability.line for capability in left_out(answers)]
     docker = "docker" if answers["use_docker"] else "nodocker"
     base = f"{answers['database']}-{answers['rate_limit_storage']}-{docker}"
     if answers["deploy_target"] == "kubernetes":
@@ -120,7 +150,8 @@ def case_id(answers: dict) -> str:
 
 
 CASES = [
-    *({**EVERYTHING, **dict.fromkeys(post.CAPABILITIES, True), name: False} for name in ALL_OFF),
+    *({**EVERYTHING, **ALL_ON, name: off} for name, off in ALL_OFF.items()),
+    {**EVERYTHING, **ALL_ON},
     {**EVERYTHING, **ALL_OFF},
     *COVERING,
 ]
@@ -153,10 +184,6 @@ def rendered(cookies_session):
     return render
 
 
-def off(answers: dict) -> list:
-    return [post.CAPABILITIES[name] for name in post.CAPABILITIES if not answers[name]]
-
-
 def text_files(project: Path) -> list[Path]:
     return [path for path in project.rglob("*") if path.is_file() and ".venv" not in path.parts]
 
@@ -164,7 +191,8 @@ def text_files(project: Path) -> list[Path]:
 @cases
 def test_no_name_of_a_capability_answered_no_is_anywhere_in_the_render(rendered, answers):
     project = rendered(answers)
-    names = {name for capability in off(answers) for name in capability.names}
+    names = {name for capability in left_out(answers) for name in capability.names}
+    names |= {name for capability in taken(answers) for name in capability.replaced_names}
 
     found = sorted(
         f"{path.relative_to(project)}: {name}"
@@ -193,24 +221,30 @@ def test_nothing_a_capability_answered_no_owns_is_left(rendered, answers):
     requirements = [*declared["project"]["dependencies"], *declared["dependency-groups"]["dev"]]
     settings = settings_of(project / ".env") | settings_of(project / ".env.sample")
 
-    for capability in off(answers):
+    for capability in taken(answers):
+        assert post.owned_paths(project, capability.replaces) == ()
+    for capability in left_out(answers):
         assert post.owned_paths(project, capability.paths) == ()
         assert f'"{capability.line}",' not in installed
         gone = {post.package_name(package) for package in capability.requirements}
         assert gone & pins == set()
         assert gone & {post.package_name(text) for text in requirements} == set()
         assert set(capability.secrets) & settings == set()
-    for capability in post.CAPABILITIES.values():
-        if capability not in off(answers):
-            assert f'    "{capability.line}",' in installed.splitlines()
+    for capability in taken(answers):
+        assert f'    "{capability.line}",' in installed.splitlines()
 
 
 @with_docker
-def test_compose_runs_the_mail_services_only_with_account_emails(rendered, answers):
-    services = yaml.safe_load((rendered(answers) / "docker-compose.yml").read_text())["services"]
-    mail = {"mailpit", "mail-worker"}
+def test_compose_runs_the_mail_and_job_services_only_where_chosen(rendered, answers):
+    services = set(
+        yaml.safe_load((rendered(answers) / "docker-compose.yml").read_text())["services"]
+    )
+    mail, celery = answers["use_account_emails"], answers["background_jobs"] == "celery"
 
-    assert (mail <= set(services)) if answers["use_account_emails"] else not (mail & set(services))
+    assert ("mailpit" in services) is mail
+    assert ("mail-worker" in services) is (mail and not celery)
+    assert ({"worker", "beat"} <= services) is celery
+    assert ("redis" in services) is (celery or answers["rate_limit_storage"] == "redis")
 
 
 @with_docker

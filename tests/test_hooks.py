@@ -309,12 +309,17 @@ def test_ci_files_of_docker_and_kubernetes_go_with_their_option(tmp_path):
     assert left == sorted(kept)
 
 
-def test_every_answer_of_the_capability_table_is_a_yes_no_question():
+def test_every_answer_of_the_capability_table_is_a_question_with_its_two_answers():
     answers = json.loads((ROOT / "cookiecutter.json").read_text())
 
-    for name in post.CAPABILITIES:
-        assert answers[name] is True  # on by default: --no-input renders the full project
-        assert answers["__prompts__"][name].endswith("?")
+    for name, capability in post.CAPABILITIES.items():
+        if capability.on is True:
+            assert answers[name] is True  # on by default: --no-input renders the full project
+            assert answers["__prompts__"][name].endswith("?")
+        else:  # a choice whose default leaves it out
+            assert answers[name] == [capability.off, capability.on]
+            assert set(answers["__prompts__"][name]) == {"__prompt__", capability.off, capability.on}
+        assert capability.chosen(capability.on) and not capability.chosen(capability.off)
 
 
 def test_remove_capability_deletes_its_paths_line_dependencies_and_pins(tmp_path):

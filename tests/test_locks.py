@@ -24,7 +24,7 @@ from scripts.lock_requirements import (
     split_lock,
     versions,
 )
-from tests.conftest import ALL_OFF, ROOT
+from tests.conftest import ALL_OFF, ALL_ON, ROOT
 
 # What each lock adds to [project] dependencies, and how uv names the project in "via" lines.
 GROUPS = {"requirements.txt": None, "requirements-dev.txt": "dev"}
@@ -74,7 +74,7 @@ def declared(project: Path, lock: str) -> list[Requirement]:
 
 
 # All capabilities on (the locks as committed), and all off (the locks as the hook prunes them).
-CAPABILITIES = {"all-on": {}, "all-off": ALL_OFF}
+CAPABILITIES = {"all-on": ALL_ON, "all-off": ALL_OFF}
 RENDERS = [
     pytest.param((database, storage, answers), id=f"{database}-{storage}-{name}")
     for database, storage in COMBINATIONS

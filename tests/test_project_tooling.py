@@ -13,6 +13,7 @@ import yaml
 
 from tests.conftest import (
     ALL_OFF,
+    ALL_ON,
     PRODUCTION_MAIL,
     PRODUCTION_TOTP_KEY,
     free_port,
@@ -232,7 +233,7 @@ def test_pre_commit_runs_the_pinned_ruff(bake):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("capabilities", [{}, ALL_OFF], ids=["all-on", "all-off"])
+@pytest.mark.parametrize("capabilities", [ALL_ON, ALL_OFF], ids=["all-on", "all-off"])
 @combinations
 def test_mypy_passes_on_services_and_repositories(bake, database, storage, capabilities):
     project = bake(database=database, rate_limit_storage=storage, **capabilities)
