@@ -318,7 +318,8 @@ def test_every_answer_of_the_capability_table_is_a_question_with_its_two_answers
             assert answers["__prompts__"][name].endswith("?")
         else:  # a choice whose default leaves it out
             assert answers[name] == [capability.off, capability.on]
-            assert set(answers["__prompts__"][name]) == {"__prompt__", capability.off, capability.on}
+            prompts = answers["__prompts__"][name]
+            assert set(prompts) == {"__prompt__", capability.off, capability.on}
         assert capability.chosen(capability.on) and not capability.chosen(capability.off)
 
 
