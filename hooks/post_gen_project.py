@@ -52,6 +52,10 @@ class Capability(NamedTuple):
     # What it takes the place of: paths a render with it drops, names it then holds nowhere.
     replaces: tuple[str, ...] = ()
     replaced_names: tuple[str, ...] = ()
+    # Entries `    "<entry>",` of other files' lists (file, entry): its own, dropped when it is
+    # left out, and those it replaces, dropped when it is taken.
+    entries: tuple[tuple[str, str], ...] = ()
+    replaced_entries: tuple[tuple[str, str], ...] = ()
 
     def chosen(self, answer: object) -> bool:
         return answer == self.on
@@ -218,6 +222,7 @@ CAPABILITIES = {
             "_SCHEDULE",
             "Background jobs",
             "background jobs",
+            "app.mail.tasks",
         ),
         # One deliverer of the outbox and one scheduler of the periodic jobs: the tasks and beat
         # take the place of the mail sender's thread and loop and of the Kubernetes CronJobs.
@@ -229,7 +234,10 @@ CAPABILITIES = {
             "deploy/kubernetes/base/mail-worker-deployment.yaml",
             "deploy/kubernetes/base/*-cronjob.yaml",
         ),
+        entries=(("app/mail/settings.py", "app.mail.tasks"),),
+        replaced_entries=(("app/mail/settings.py", "app.mail.sender"),),
         replaced_names=(
+            "app.mail.sender",
             "MAIL_SENDER",
             "MAIL_POLL_SECONDS",
             "flask mail worker",
@@ -283,12 +291,16 @@ def remove_unused_files(
 def remove_replaced(project: Path, capability: Capability) -> None:
     """Take out of the render at `project` what the chosen `capability` takes the place of."""
     remove_paths(project, owned_paths(project, capability.replaces))
+    for name, entry in capability.replaced_entries:
+        drop_capability_line(project / name, entry)
 
 
 def remove_capability(project: Path, capability: Capability) -> None:
     """Take everything `capability` owns out of the render at `project`."""
     remove_paths(project, owned_paths(project, capability.paths))
     drop_capability_line(project / CAPABILITIES_FILE, capability.line)
+    for name, entry in capability.entries:
+        drop_capability_line(project / name, entry)
     drop_dependencies(project / "pyproject.toml", capability.requirements)
     for name in REQUIREMENTS_FILES:
         lock = project / name

@@ -352,6 +352,37 @@ def test_remove_capability_deletes_its_paths_line_dependencies_and_pins(tmp_path
         assert (tmp_path / name).read_text() == "flask==3.1\n    # via p (pyproject.toml)\n"
 
 
+def test_a_chosen_capability_takes_out_what_it_replaces_and_keeps_its_own(tmp_path):
+    (tmp_path / "app" / "mail").mkdir(parents=True)
+    for name in ("sender.py", "server.py", "tasks.py", "settings.py"):
+        (tmp_path / "app" / "mail" / name).write_text("")
+    settings = tmp_path / "app" / "mail" / "settings.py"
+    settings.write_text('DELIVERERS = (\n    "app.mail.tasks",\n    "app.mail.sender",\n)\n')
+
+    post.remove_replaced(tmp_path, post.CAPABILITIES["background_jobs"])
+
+    assert sorted(p.name for p in (tmp_path / "app" / "mail").iterdir()) == [
+        "settings.py",
+        "tasks.py",
+    ]
+    assert settings.read_text() == 'DELIVERERS = (\n    "app.mail.tasks",\n)\n'
+
+
+def test_a_capability_left_out_takes_its_entries_from_other_lists(tmp_path):
+    (tmp_path / "app" / "mail").mkdir(parents=True)
+    (tmp_path / "app" / "capabilities.py").write_text('INSTALLED = (\n    "jobs",\n)\n')
+    settings = tmp_path / "app" / "mail" / "settings.py"
+    settings.write_text('DELIVERERS = (\n    "app.mail.tasks",\n    "app.mail.sender",\n)\n')
+    (tmp_path / "pyproject.toml").write_text("dependencies = []\n")
+    for name in post.REQUIREMENTS_FILES:
+        (tmp_path / name).write_text("")
+
+    post.remove_capability(tmp_path, post.CAPABILITIES["background_jobs"])
+
+    assert settings.read_text() == 'DELIVERERS = (\n    "app.mail.sender",\n)\n'
+    assert (tmp_path / "app" / "capabilities.py").read_text() == "INSTALLED = (\n)\n"
+
+
 def test_drop_capability_line_leaves_a_name_that_only_contains_it(tmp_path):
     listing = tmp_path / "capabilities.py"
     listing.write_text('INSTALLED = (\n    "mail",\n    "mailbox",\n)  # "mail",\n')

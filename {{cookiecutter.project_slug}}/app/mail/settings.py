@@ -2,7 +2,6 @@
 on asking for and using a link (README "E-mail"); the deliverer reads its own."""
 
 import importlib
-import importlib.util
 from datetime import timedelta
 from types import ModuleType
 from typing import Any
@@ -15,13 +14,15 @@ RATE_LIMITS = {
     "account_mail_address": "3 per hour",
     "account_confirm": "10 per hour",
 }
-# The modules that may deliver the outbox; the generator leaves one of them in the project.
-DELIVERERS = ("app.mail.tasks", "app.mail.sender")
+# The module that delivers the outbox (its settings, its start): the generator keeps one line.
+DELIVERERS = (
+    "app.mail.tasks",
+    "app.mail.sender",
+)
 
 
 def deliverer() -> ModuleType:
-    """The module that delivers the outbox in this project (its settings, its start)."""
-    return importlib.import_module(next(filter(importlib.util.find_spec, DELIVERERS)))
+    return importlib.import_module(DELIVERERS[0])
 
 
 def read(config: Any) -> None:
