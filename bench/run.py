@@ -24,7 +24,16 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from project import ROOT, bake, login_token, postgres_database, prepared, served, worker_pids
+from project import (
+    ROOT,
+    bake,
+    login_token,
+    postgres_database,
+    prepared,
+    rss_mb,
+    served,
+    worker_pids,
+)
 
 BENCH = ROOT / "bench"
 COOKIECUTTER = str(ROOT / ".venv" / "bin" / "cookiecutter")
@@ -186,11 +195,7 @@ def _latency(output: str, percentile: str) -> float:
 
 def worker_rss_mb(master: subprocess.Popen) -> float:
     """Largest resident set of the gunicorn workers."""
-    sizes = []
-    for pid in worker_pids(master):
-        status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
-    return round(max(sizes), 1)
+    return round(max(rss_mb(pid) for pid in worker_pids(master)), 1)
 
 
 def summary(runs: list[dict]) -> dict:
