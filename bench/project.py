@@ -208,3 +208,9 @@ def worker_pids(master: subprocess.Popen) -> list[int]:
     """The gunicorn workers: the master's children (`served` starts gunicorn directly)."""
     children = run(["pgrep", "-P", str(master.pid)], ROOT)
     return [int(pid) for pid in children.split()]
+
+
+def rss_mb(pid: int) -> float:
+    """The resident set of process `pid`, in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024

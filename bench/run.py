@@ -5,6 +5,7 @@ figure is the median over the rounds. Load comes from wrk on loopback, bounded i
 
     .venv/bin/python bench/run.py                # everything, results in bench/results.json
     .venv/bin/python bench/run.py --only render  # one part
+    .venv/bin/python bench/run.py --only jobs --output bench/jobs.json
 """
 
 import argparse
@@ -24,7 +25,16 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
-from project import ROOT, bake, login_token, postgres_database, prepared, served, worker_pids
+from project import (
+    ROOT,
+    bake,
+    login_token,
+    postgres_database,
+    prepared,
+    rss_mb,
+    served,
+    worker_pids,
+)
 
 BENCH = ROOT / "bench"
 COOKIECUTTER = str(ROOT / ".venv" / "bin" / "cookiecutter")
@@ -186,11 +196,7 @@ def _latency(output: str, percentile: str) -> float:
 
 def worker_rss_mb(master: subprocess.Popen) -> float:
     """Largest resident set of the gunicorn workers."""
-    sizes = []
-    for pid in worker_pids(master):
-        status = Path(f"/proc/{pid}/status").read_text()
-        sizes.append(int(re.search(r"VmRSS:\s+(\d+) kB", status).group(1)) / 1024)
-    return round(max(sizes), 1)
+    return round(max(rss_mb(pid) for pid in worker_pids(master)), 1)
 
 
 def summary(runs: list[dict]) -> dict:
@@ -482,7 +488,27 @@ def bench_audit() -> dict:
     return json.loads(result.stdout)
 
 
-PARTS = ("render", "overhead", "floor", "scaling", "login", "suite", "audit", "capabilities")
+def bench_jobs() -> dict:
+    """A password-reset mail's time to the SMTP server and the deliverers' memory, with
+    background_jobs=none beside celery (bench/jobs_cost.py, whose progress shows on stderr)."""
+    command = [sys.executable, str(ROOT / "bench" / "jobs_cost.py")]
+    result = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True)
+    return json.loads(result.stdout)
+
+
+PARTS = (
+    "render",
+    "overhead",
+    "floor",
+    "scaling",
+    "login",
+    "suite",
+    "audit",
+    "capabilities",
+    "jobs",
+)
+# The parts whose load comes from wrk.
+LOADED_PARTS = {"overhead", "floor", "scaling", "capabilities"}
 
 
 def main() -> None:
@@ -493,7 +519,7 @@ def main() -> None:
     parser.add_argument("--before", help="also measure the template at this git revision")
     parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
     args = parser.parse_args()
-    if not shutil.which("wrk"):
+    if set(args.only.split(",")) & LOADED_PARTS and not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
     scratch = Path(tempfile.mkdtemp(prefix="bench-"))
     results: dict = {
@@ -511,6 +537,7 @@ def main() -> None:
         "suite": lambda: bench_suite(3, scratch),
         "audit": bench_audit,
         "capabilities": lambda: bench_capabilities(args.rounds, args.seconds, scratch),
+        "jobs": bench_jobs,
     }
     try:
         for name in args.only.split(","):

@@ -35,3 +35,9 @@ def test_audit_cost_starts_without_the_tests_on_its_path():
     result = run([sys.executable, "bench/audit_cost.py", "--help"], cwd=ROOT)
 
     assert result.returncode == 0, result.stderr
+
+
+def test_jobs_cost_starts_without_the_tests_on_its_path():
+    result = run([sys.executable, "bench/jobs_cost.py", "--help"], cwd=ROOT)
+
+    assert result.returncode == 0, result.stderr
