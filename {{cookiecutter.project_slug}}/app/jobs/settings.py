@@ -45,7 +45,8 @@ def validate(config: Any) -> None:
             f"CELERY_BROKER_URL must be a redis:// or rediss:// URL, got {broker.scheme!r}"
         )
     limiter = urlsplit(config.RATELIMIT_STORAGE_URI)
-    if limiter.scheme in BROKER_SCHEMES and same_database(broker.geturl(), limiter.geturl()):
+    on_redis = broker.scheme in BROKER_SCHEMES and limiter.scheme in BROKER_SCHEMES
+    if on_redis and same_database(broker.geturl(), limiter.geturl()):
         raise ConfigurationError(
             "CELERY_BROKER_URL must name another Redis database than RATELIMIT_STORAGE_URI "
             "(redis://host:6379/1, say)"

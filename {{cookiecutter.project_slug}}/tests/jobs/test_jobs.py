@@ -107,6 +107,12 @@ def test_production_refuses_a_broker_in_the_process(production_env):
         create_app("production")
 
 
+def test_a_broker_in_the_process_is_no_redis_database_of_the_limiters(app_env):
+    app_env.setenv("RATELIMIT_STORAGE_URI", "redis://localhost:6379/0")
+
+    assert create_app("development").config["CELERY_BROKER_URL"] == "memory://"
+
+
 def test_a_broker_on_the_limiters_server_in_another_database_is_accepted(app_env):
     app_env.setenv("RATELIMIT_STORAGE_URI", "redis://localhost:6379/0")
     app_env.setenv("CELERY_BROKER_URL", "redis://localhost:6379/1")
