@@ -41,7 +41,10 @@ def test_rendered_suite_passes_on_the_chosen_services(bake, database, storage, c
 
     output = result.stdout + result.stderr
     # On a failure, what pytest says of it rather than the coverage table after it.
-    assert result.returncode == 0, output[output.find("= FAILURES =") :][:6000] or output[-4000:]
+    failures = output.find("= FAILURES =")
+    assert result.returncode == 0, (
+        output[failures : failures + 6000] if failures >= 0 else output[-4000:]
+    )
     summary = re.search(r"^=*\s*(\d+) passed(, \d+ warnings?)? in [\d.]+s\b.*$", output, re.M)
     assert summary, output[-2000:]  # only "N passed": nothing failed, skipped or errored
     # The full render has over 100 tests; the reference API alone has fewer, but some.
