@@ -11,6 +11,9 @@ from flask import Flask
 
 
 def init_app(app: Flask, api: Any) -> None:
+    from app import capabilities
     from app.jobs.queue import init_celery
 
     init_celery(app)
+    # Importing each `tasks` module registers its tasks, in the worker as in the app.
+    capabilities.modules("tasks")
