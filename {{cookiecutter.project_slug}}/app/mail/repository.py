@@ -146,9 +146,18 @@ def claim_account_token(token_id: int) -> bool:
 
 
 def delete_account_tokens(user_id: int, purpose: str) -> None:
-    db.session.execute(
-        delete(AccountToken).where(AccountToken.user_id == user_id, AccountToken.purpose == purpose)
+    """Delete the user's tokens of `purpose`, by primary key: on MySQL a DELETE by user locks
+    the index gap where no row matches, and two deliverers issuing tokens to different users
+    then deadlock on their inserts into it."""
+    ids = list(
+        db.session.scalars(
+            select(AccountToken.id).where(
+                AccountToken.user_id == user_id, AccountToken.purpose == purpose
+            )
+        )
     )
+    if ids:
+        db.session.execute(delete(AccountToken).where(AccountToken.id.in_(ids)))
 
 
 def delete_user_rows(user_id: int) -> None:

@@ -1,8 +1,8 @@
 """The outbox's use cases: ask for a mail, deliver it, watch, retry and purge.
 
 A mail is asked for by adding a row in the asking use case's own transaction, so it exists if
-and only if that use case committed. A deliverer (app/mail/sender.py) then delivers due rows one
-at a time: it leases a row, lets the kind's composer write the message, sends it over SMTP and
+and only if that use case committed. The deliverer (settings.DELIVERERS) then delivers each due
+row: it leases the row, lets the kind's composer write the message, sends it over SMTP and
 marks the row sent. A failure is tried again after MAIL_RETRY_SECONDS, doubling each time up to
 an hour, until MAIL_MAX_ATTEMPTS; then the row is failed, with the server's answer. A deliverer
 that dies mid-send leaves a lease that runs out after MAIL_LEASE_SECONDS, and the row is sent
@@ -125,6 +125,7 @@ def _deliver_claimed(mail_id: int, now: datetime) -> Attempt:
     mail = repository.get(mail_id)
     if mail is None:
         return Attempt("")
+    kind = mail.kind
     try:
         message = _compose(mail, now)
         if message is None:
@@ -139,9 +140,11 @@ def _deliver_claimed(mail_id: int, now: datetime) -> Attempt:
         db.session.rollback()
         _record_failure(mail, f"{type(exc).__name__}: {exc}", now)
     except Exception as exc:
-        # Not the server's answer: the details may hold anything, the log has the traceback.
-        logger.exception("mail %s (%s) not composed", mail.id, mail.kind)
+        # Not the server's answer (a composer's error, a deadlock of the database): the details
+        # may hold anything, the log has the traceback. The session is rolled back before the
+        # mail is read again: after a failed flush it answers nothing else.
         db.session.rollback()
+        logger.exception("mail %s (%s) not composed", mail_id, kind)
         _record_failure(mail, type(exc).__name__, now)
     else:
         mail.status, mail.sent_at, mail.leased_until = SENT, now, None

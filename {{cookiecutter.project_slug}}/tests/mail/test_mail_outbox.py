@@ -16,7 +16,7 @@ from app.errors import EmailAlreadyRegistered
 from app.extensions import db
 from app.mail import account, repository
 from app.mail import service as outbox
-from app.mail.models import FAILED, PENDING, SENT, OutboxMail
+from app.mail.models import FAILED, PENDING, SENT, AccountToken, OutboxMail
 from tests.helpers import PASSWORD
 from tests.mail.mailbox import free_port
 
@@ -82,6 +82,30 @@ def test_a_mail_waits_for_a_server_that_is_down_and_arrives_once_it_is_up(app, m
     assert (early, due, later) == (0, 1, 0)
     assert (row.status, row.attempts, len(mailbox.received)) == (SENT, 2, 1)
     assert row.last_error.startswith("ConnectionRefusedError")
+
+
+def test_a_composer_whose_write_fails_leaves_its_mail_for_a_later_try(app, mailbox, user):
+    # A failed flush (here a duplicate key; in production a deadlock, say) inside a composer.
+    def duplicate(recipient, now):
+        for _ in range(2):
+            db.session.add(
+                AccountToken(user_id=user.id, purpose="x", token_hash="0" * 64, expires_at=now)
+            )
+        db.session.flush()
+
+    outbox.COMPOSERS["broken"] = duplicate
+    try:
+        outbox.enqueue("broken", user.email)
+        db.session.commit()
+        handled = deliver_at(whole_second_now())
+    finally:
+        del outbox.COMPOSERS["broken"]
+
+    [row] = rows()
+    assert handled == 1
+    assert (row.status, row.attempts, row.leased_until) == (PENDING, 1, None)
+    assert row.last_error == "IntegrityError"
+    assert row.next_attempt_at is not None
 
 
 def test_retries_wait_longer_each_time_and_end_failed_at_the_limit(app, mailbox, user):
