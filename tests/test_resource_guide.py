@@ -2,7 +2,8 @@
 
 Each step of the guide is one of: a new file, an addition at the end of a file, lines inserted
 after a named line, or shell commands (the migration and the checks). Whatever the guide says is
-done as written; the render's own suite, lint and type check must then pass.
+done as written; the render's own suite, lint and type check must then pass. A render with
+background jobs adds a task to the resource and its tests, so the guide is followed on both.
 """
 
 import re
@@ -37,17 +38,18 @@ def insert_after(path: Path, anchor: str, code: str) -> None:
     path.write_text("".join(lines))
 
 
+def run_in(
+    project: Path, env: dict[str, str], command: list[str]
+) -> subprocess.CompletedProcess[str]:
+    """Run `command` in `project` with exactly `env`, capturing its output."""
+    return subprocess.run(
+        command, cwd=project, env=env, capture_output=True, text=True, timeout=900, check=False
+    )
+
+
 def follow(step: re.Match[str], project: Path, env: dict[str, str]) -> None:
     if step["shell"]:
-        result = subprocess.run(
-            ["bash", "-euo", "pipefail", "-c", step["shell"]],
-            cwd=project,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=900,
-            check=False,
-        )
+        result = run_in(project, env, ["bash", "-euo", "pipefail", "-c", step["shell"]])
         assert result.returncode == 0, step["shell"] + result.stdout[-3000:] + result.stderr[-3000:]
         return
     if step["new"]:
@@ -62,28 +64,41 @@ def follow(step: re.Match[str], project: Path, env: dict[str, str]) -> None:
         insert_after(project / step["path"], step["anchor"], step["code"])
 
 
-def test_the_guide_touches_every_layer_in_eight_files(bake):
+# The files the guide touches, whatever the answers; and what background jobs add to them.
+TOUCHED = {
+    "app/notes/models.py",
+    "app/notes/schemas.py",
+    "app/notes/repository.py",
+    "app/notes/service.py",
+    "app/notes/routes.py",
+    "app/__init__.py",
+    "app/config.py",
+    "tests/routes/test_note_routes.py",
+}
+JOBS = {"none": set(), "celery": {"app/notes/tasks.py", "tests/test_note_tasks.py"}}
+background_jobs = pytest.mark.parametrize("jobs", list(JOBS))
+
+
+def new_tests(steps: list[re.Match[str]]) -> list[str]:
+    """The test files the guide creates."""
+    return [step["new"] for step in steps if (step["new"] or "").startswith("tests/")]
+
+
+@background_jobs
+def test_the_guide_touches_every_layer_in_eight_files_and_the_task_in_two(bake, jobs):
     touched = {
         step["new"] or step["append"] or step["path"]
-        for step in guide_steps((bake() / "README.md").read_text())
+        for step in guide_steps((bake(background_jobs=jobs) / "README.md").read_text())
         if not step["shell"]
     }
 
-    assert touched == {
-        "app/notes/models.py",
-        "app/notes/schemas.py",
-        "app/notes/repository.py",
-        "app/notes/service.py",
-        "app/notes/routes.py",
-        "app/__init__.py",
-        "app/config.py",
-        "tests/routes/test_note_routes.py",
-    }
+    assert touched == TOUCHED | JOBS[jobs]
 
 
 @pytest.mark.slow
-def test_a_resource_added_as_the_guide_says_passes_the_suite_lint_and_types(bake, tmp_path):
-    project = bake()
+@background_jobs
+def test_a_resource_added_as_the_guide_says_passes_the_suite_lint_and_types(bake, tmp_path, jobs):
+    project = bake(background_jobs=jobs)
     venv = project_venv(project)
     env = {
         "PATH": f"{venv / 'bin'}:/usr/bin:/bin",
@@ -105,3 +120,10 @@ def test_a_resource_added_as_the_guide_says_passes_the_suite_lint_and_types(bake
     migrations = sorted((project / "migrations" / "versions").glob("*_create_notes.py"))
     assert len(migrations) == 1
     assert '"notes"' in migrations[0].read_text()
+    # `make test` ran the guide's tests with the rest; run them alone to see that each passed.
+    tests = new_tests(steps)
+    written = sum((project / path).read_text().count("\ndef test_") for path in tests)
+    pytest = [str(venv / "bin" / "pytest"), "-p", "no:cacheprovider", "--no-cov", "-q"]
+    ran = run_in(project, env, [*pytest, *tests])
+    assert ran.returncode == 0, ran.stdout[-3000:] + ran.stderr[-3000:]
+    assert f"{written} passed" in ran.stdout, ran.stdout[-3000:]
