@@ -53,12 +53,28 @@ combinations = pytest.mark.parametrize(
 )
 
 
-# The services that run the project's own image (the others are the servers they use).
-APP_SERVICES = ("api", "mail-worker", "audit-sealer")
+# The services that run the project's own image (the others are the servers they use), by
+# background_jobs answer: Celery's worker and beat take the place of the mail worker's loop and
+# the sealer's.
+APP_SERVICES = {
+    "none": ("api", "mail-worker", "audit-sealer"),
+    "celery": ("api", "worker", "beat"),
+}
+background_jobs = pytest.mark.parametrize("jobs", list(APP_SERVICES))
+# Celery's queue: database 1 of the stack's Redis (the rate limiter keeps database 0).
+BROKER_URL = "redis://redis:6379/1"
 
 
-def bake_docker(bake, database: str = "sqlite", storage: str = "memory", **answers) -> Path:
-    return bake(database=database, rate_limit_storage=storage, use_docker=True, **answers)
+def bake_docker(
+    bake, database: str = "sqlite", storage: str = "memory", jobs: str = "none", **answers
+) -> Path:
+    return bake(
+        database=database,
+        rate_limit_storage=storage,
+        use_docker=True,
+        background_jobs=jobs,
+        **answers,
+    )
 
 
 def load_compose(project: Path) -> dict:
@@ -108,9 +124,10 @@ def test_dockerfile_has_no_inline_hadolint_ignores(bake):
     assert "hadolint ignore" not in (bake_docker(bake) / "Dockerfile").read_text()
 
 
+@background_jobs
 @combinations
-def test_compose_file_follows_the_compose_specification(bake, database, storage):
-    project = bake_docker(bake, database, storage)
+def test_compose_file_follows_the_compose_specification(bake, database, storage, jobs):
+    project = bake_docker(bake, database, storage, jobs)
     result = run(
         [
             str(TOOLS / "check-jsonschema"),
@@ -136,15 +153,17 @@ def test_compose_check_rejects_a_file_outside_the_specification(bake, tmp_path):
     assert "'healthy' is not one of" in result.stdout
 
 
+@background_jobs
 @combinations
-def test_docker_files_have_no_template_markers(bake, database, storage):
-    texts = docker_texts(bake_docker(bake, database, storage))
+def test_docker_files_have_no_template_markers(bake, database, storage, jobs):
+    texts = docker_texts(bake_docker(bake, database, storage, jobs))
     assert [name for name, text in texts.items() if MARKER.search(text)] == []
 
 
+@background_jobs
 @combinations
-def test_docker_files_hold_no_secret_from_env(bake, database, storage):
-    project = bake_docker(bake, database, storage)
+def test_docker_files_hold_no_secret_from_env(bake, database, storage, jobs):
+    project = bake_docker(bake, database, storage, jobs)
     found = env_secrets(project)
     assert {"SECRET_KEY", "JWT_SECRET_KEY"} <= set(found)
     leaks = [
@@ -218,40 +237,49 @@ def test_entrypoint_is_an_executable_posix_sh_script_that_shellcheck_accepts(bak
 # The compose file
 
 
+@background_jobs
 @combinations
-def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, storage):
-    compose = load_compose(bake_docker(bake, database, storage))
-    expected = {"api", "mail-worker", "mailpit", "audit-sealer"}
+def test_compose_runs_the_api_with_exactly_the_chosen_services(bake, database, storage, jobs):
+    compose = load_compose(bake_docker(bake, database, storage, jobs))
+    expected = {*APP_SERVICES[jobs], "mailpit"}
     if database in SERVER_DATABASES:
         expected.add("db")
-    if storage == "redis":
+    if storage == "redis" or jobs == "celery":  # the broker is Redis
         expected.add("redis")
     assert set(compose["services"]) == expected
 
 
+@background_jobs
 @combinations
-def test_every_service_has_a_healthcheck_and_the_api_waits_for_the_others(bake, database, storage):
-    services = load_compose(bake_docker(bake, database, storage))["services"]
+def test_every_service_has_a_healthcheck_and_the_api_waits_for_the_others(
+    bake, database, storage, jobs
+):
+    services = load_compose(bake_docker(bake, database, storage, jobs))["services"]
     assert [name for name, service in services.items() if not service["healthcheck"]["test"]] == []
-    others = sorted(set(services) - set(APP_SERVICES))
-    for app in APP_SERVICES:
+    others = sorted(set(services) - set(APP_SERVICES[jobs]))
+    for app in APP_SERVICES[jobs]:
         depends_on = services[app].get("depends_on", {})
         assert depends_on == {name: {"condition": "service_healthy"} for name in others}
+
+
+def production_settings(database: str, storage: str) -> dict[str, str]:
+    """What every app service of the stack runs with, whatever runs its background work."""
+    expected = {
+        "FLASK_ENV": "production",
+        "DATABASE_URL": DATABASE_URLS[database],
+        "MAIL_SERVER": "mailpit",
+        "MAIL_PORT": "1025",
+    }
+    if storage == "redis":
+        expected["RATELIMIT_STORAGE_URI"] = "redis://redis:6379/0"
+    return expected
 
 
 @combinations
 def test_api_runs_in_production_against_the_services_of_the_stack(bake, database, storage):
     services = load_compose(bake_docker(bake, database, storage))["services"]
     api, worker, sealer = services["api"], services["mail-worker"], services["audit-sealer"]
-    expected = {
-        "FLASK_ENV": "production",
-        "DATABASE_URL": DATABASE_URLS[database],
-        "MAIL_SERVER": "mailpit",
-        "MAIL_PORT": "1025",
-        "MAIL_SENDER": "worker",
-    }
-    if storage == "redis":
-        expected["RATELIMIT_STORAGE_URI"] = "redis://redis:6379/0"
+    expected = {**production_settings(database, storage), "MAIL_SENDER": "worker"}
     assert api["env_file"] == worker["env_file"] == sealer["env_file"] == ".env"
     assert api["environment"] == worker["environment"] == sealer["environment"] == expected
     assert (api.get("command"), worker["command"]) == (None, ["flask", "mail", "worker"])
@@ -259,6 +287,29 @@ def test_api_runs_in_production_against_the_services_of_the_stack(bake, database
     loop = "while true; do if flask audit seal; then sleep 3600; else sleep 60; fi; done"
     assert sealer["command"] == ["sh", "-c", loop]
     assert api.get("volumes") == worker.get("volumes") == sealer.get("volumes")
+
+
+@combinations
+def test_celery_worker_and_beat_run_the_image_in_production_on_redis_database_1(
+    bake, database, storage
+):
+    services = load_compose(bake_docker(bake, database, storage, "celery"))["services"]
+    api, worker, beat = services["api"], services["worker"], services["beat"]
+    expected = {**production_settings(database, storage), "CELERY_BROKER_URL": BROKER_URL}
+    celery = ["celery", "-A", "app.jobs.worker"]
+    assert api["env_file"] == worker["env_file"] == beat["env_file"] == ".env"
+    assert api["environment"] == worker["environment"] == beat["environment"] == expected
+    assert api["build"] == worker["build"] == beat["build"] == "."
+    assert (api.get("command"), worker["command"], beat["command"]) == (
+        None,
+        [*celery, "worker", "--loglevel", "INFO"],
+        [*celery, "beat", "--enable-remote-control", "--loglevel", "INFO"],
+    )
+    assert api.get("volumes") == worker.get("volumes") == beat.get("volumes")
+    # Celery's ping to this container's worker, or beat (which answers with remote control on).
+    assert worker["healthcheck"]["test"] == ["CMD", "python", "-m", "app.jobs.probe", "worker"]
+    assert beat["healthcheck"]["test"] == ["CMD", "python", "-m", "app.jobs.probe", "beat"]
+    assert "ports" not in worker and "ports" not in beat
 
 
 @pytest.mark.parametrize(

@@ -26,12 +26,25 @@ renders = pytest.mark.parametrize(
     [(database, storage) for database in SERVER_DATABASES for storage in STORAGES],
     ids=lambda value: value,
 )
-SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|DATABASE_URL|STORAGE_URI")
+SECRET_NAME = re.compile(r"SECRET|PASSWORD|TOKEN|_KEY|DATABASE_URL|STORAGE_URI|BROKER_URL")
+# The background_jobs answers: with celery, a worker and a beat Deployment take the place of the
+# mail worker's Deployment and of every CronJob.
+background_jobs = pytest.mark.parametrize("jobs", ["none", "celery"])
+BASE_KINDS = {
+    "none": ["ConfigMap", "CronJob", "CronJob", "CronJob", "Deployment", "Deployment",
+             "HorizontalPodAutoscaler", "Job", "PodDisruptionBudget", "Service"],
+    "celery": ["ConfigMap", "Deployment", "Deployment", "Deployment",
+               "HorizontalPodAutoscaler", "Job", "PodDisruptionBudget", "Service"],
+}  # fmt: skip
 
 
-def render(bake, database: str, storage: str) -> Path:
+def render(bake, database: str, storage: str, jobs: str = "none") -> Path:
     return bake(
-        database=database, rate_limit_storage=storage, use_docker=True, deploy_target="kubernetes"
+        database=database,
+        rate_limit_storage=storage,
+        use_docker=True,
+        deploy_target="kubernetes",
+        background_jobs=jobs,
     )
 
 
@@ -74,39 +87,31 @@ def env_of(container: dict) -> dict[str, str]:
     return {item["name"]: item.get("value") for item in container.get("env", [])}
 
 
+@background_jobs
 @renders
-def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, storage):
-    resources = base_resources(render(bake, database, storage))
+def test_every_base_manifest_follows_the_kubernetes_schemas(bake, database, storage, jobs):
+    resources = base_resources(render(bake, database, storage, jobs))
 
     for resource in resources.values():
         kubernetes_validate.validate(resource, KUBERNETES, strict=True)
-    assert sorted(kind for kind, _ in resources) == [
-        "ConfigMap",
-        "CronJob",
-        "CronJob",
-        "CronJob",
-        "Deployment",
-        "Deployment",
-        "HorizontalPodAutoscaler",
-        "Job",
-        "PodDisruptionBudget",
-        "Service",
-    ]
+    assert sorted(kind for kind, _ in resources) == BASE_KINDS[jobs]
 
 
+@background_jobs
 @renders
-def test_base_kustomization_lists_every_manifest_of_its_folder(bake, database, storage):
-    base = render(bake, database, storage) / "deploy" / "kubernetes" / "base"
+def test_base_kustomization_lists_every_manifest_of_its_folder(bake, database, storage, jobs):
+    base = render(bake, database, storage, jobs) / "deploy" / "kubernetes" / "base"
     manifests = sorted(p.name for p in base.glob("*.yaml") if p.name != "kustomization.yaml")
 
     assert sorted(kustomization(base)["resources"]) == manifests
 
 
+@background_jobs
 @renders
 def test_kustomize_builds_the_base_and_the_production_overlay_into_valid_manifests(
-    bake, database, storage
+    bake, database, storage, jobs
 ):
-    project = render(bake, database, storage)
+    project = render(bake, database, storage, jobs)
     kubernetes = project / "deploy" / "kubernetes"
 
     base = kustomize(kubernetes / "base")
@@ -117,9 +122,10 @@ def test_kustomize_builds_the_base_and_the_production_overlay_into_valid_manifes
         kubernetes_validate.validate(resource, KUBERNETES, strict=True)
 
 
+@background_jobs
 @renders
-def test_production_overlay_sets_namespace_image_and_sizes(bake, database, storage):
-    project = render(bake, database, storage)
+def test_production_overlay_sets_namespace_image_and_sizes(bake, database, storage, jobs):
+    project = render(bake, database, storage, jobs)
     name = project.name.replace("_", "-")
     kubernetes = project / "deploy" / "kubernetes"
     patch = load_all(kubernetes / "overlays" / "production" / "deployment.yaml")[0]
@@ -135,9 +141,10 @@ def test_production_overlay_sets_namespace_image_and_sizes(bake, database, stora
     assert production["HorizontalPodAutoscaler", name]["spec"]["minReplicas"] == 3
 
 
+@background_jobs
 @renders
-def test_manifests_hold_no_secret_values(bake, database, storage):
-    project = render(bake, database, storage)
+def test_manifests_hold_no_secret_values(bake, database, storage, jobs):
+    project = render(bake, database, storage, jobs)
     resources = base_resources(project)
     deploy = project / "deploy" / "kubernetes"
     env_file = (project / ".env").read_text()
@@ -171,12 +178,14 @@ def test_manifests_hold_no_secret_values(bake, database, storage):
         "MAIL_PASSWORD",
         "AUDIT_SEAL_KEY",
     } | ({"RATELIMIT_STORAGE_URI"} if storage == "redis" else set())
+    expected |= {"CELERY_BROKER_URL"} if jobs == "celery" else set()
     assert settings == dict.fromkeys(expected, "")
 
 
+@background_jobs
 @renders
-def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storage):
-    project = render(bake, database, storage)
+def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storage, jobs):
+    project = render(bake, database, storage, jobs)
     resources = base_resources(project)
     name = project.name.replace("_", "-")
     entrypoint = (project / "docker" / "entrypoint.sh").read_text()
@@ -184,13 +193,29 @@ def test_containers_run_the_images_entrypoint_as_its_user(bake, database, storag
     (user,) = re.findall(r"^USER (\d+):(\d+)$", (project / "Dockerfile").read_text(), re.M)
 
     args = {key[1]: containers(r)[0]["args"] for key, r in resources.items() if containers(r)}
+    celery = ["celery", "-A", "app.jobs.worker"]
+    background = {
+        "none": {
+            f"{name}-mail-worker": ["flask", "mail", "worker"],
+            f"{name}-purge-sessions": ["flask", "sessions", "purge"],
+            f"{name}-purge-audit": ["flask", "audit", "purge"],
+            f"{name}-seal-audit": ["flask", "audit", "seal"],
+        },
+        "celery": {
+            f"{name}-celery-worker": [*celery, "worker", "--loglevel", "INFO"],
+            f"{name}-celery-beat": [
+                *celery,
+                "beat",
+                "--enable-remote-control",
+                "--loglevel",
+                "INFO",
+            ],
+        },
+    }[jobs]
     assert args == {
         name: shlex.split(server),
         f"{name}-migrate": ["flask", "db", "upgrade"],
-        f"{name}-mail-worker": ["flask", "mail", "worker"],
-        f"{name}-purge-sessions": ["flask", "sessions", "purge"],
-        f"{name}-purge-audit": ["flask", "audit", "purge"],
-        f"{name}-seal-audit": ["flask", "audit", "seal"],
+        **background,
     }
     for resource in resources.values():
         for container in containers(resource):
@@ -269,15 +294,17 @@ def test_kustomize_refuses_a_patch_that_names_no_resource_of_the_base(bake):
     assert "no-such-autoscaler" in result.stderr
 
 
+@background_jobs
 @renders
-def test_ci_cluster_servers_follow_the_schemas(bake, database, storage):
-    services = render(bake, database, storage) / ".github" / "kind" / "services.yaml"
+def test_ci_cluster_servers_follow_the_schemas(bake, database, storage, jobs):
+    services = render(bake, database, storage, jobs) / ".github" / "kind" / "services.yaml"
 
     resources = load_all(services)
 
     for resource in resources:
         kubernetes_validate.validate(resource, KUBERNETES, strict=True)
-    expected = {"db"} | ({"redis"} if storage == "redis" else set())
+    # Redis for the rate limiter's counters, or for Celery's queue.
+    expected = {"db"} | ({"redis"} if storage == "redis" or jobs == "celery" else set())
     assert {r["metadata"]["name"] for r in resources if r["kind"] == "Service"} == expected
     assert {r["metadata"]["name"] for r in resources if r["kind"] == "Deployment"} == expected
 
@@ -302,3 +329,44 @@ def test_mail_goes_out_from_the_worker_deployment_alone(bake, database, storage)
     assert env_of(container)["METRICS_BIND"].endswith(f":{annotations['prometheus.io/port']}")
     assert {m["mountPath"] for m in container["volumeMounts"]} == {"/tmp"}
     assert pod["terminationGracePeriodSeconds"] > int(config.get("MAIL_TIMEOUT", "10"))
+
+
+@renders
+def test_celery_renders_exactly_a_worker_and_a_beat_deployment_and_no_cronjob(
+    bake, database, storage
+):
+    project = render(bake, database, storage, "celery")
+    name = project.name.replace("_", "-")
+    production = kustomize(project / "deploy" / "kubernetes" / "overlays" / "production")
+    config = production["ConfigMap", f"{name}-config"]["data"]
+    worker = production["Deployment", f"{name}-celery-worker"]
+    beat = production["Deployment", f"{name}-celery-beat"]
+    (worker_container,) = containers(worker)
+    (beat_container,) = containers(beat)
+    annotations = worker["spec"]["template"]["metadata"]["annotations"]
+    api_selector = production["Deployment", name]["spec"]["selector"]["matchLabels"]
+
+    assert {key for key in production if key[0] in ("Deployment", "CronJob")} == {
+        ("Deployment", name),
+        ("Deployment", f"{name}-celery-worker"),
+        ("Deployment", f"{name}-celery-beat"),
+    }
+    assert "MAIL_SENDER" not in config  # the tasks deliver the outbox; the API only writes it
+    # Any number of workers; exactly one beat, never two at once (each would queue every job).
+    assert worker["spec"]["replicas"] >= 1
+    assert (beat["spec"]["replicas"], beat["spec"]["strategy"]) == (1, {"type": "Recreate"})
+    # The Service and the PodDisruptionBudget keep to the API's pods.
+    assert api_selector not in (worker["spec"]["selector"]["matchLabels"],
+                                beat["spec"]["selector"]["matchLabels"])  # fmt: skip
+    # Celery's ping to this pod's worker, or beat (app/jobs/probe.py).
+    for container, check in ((worker_container, "worker"), (beat_container, "beat")):
+        probe = container["livenessProbe"]
+        assert probe["exec"]["command"] == ["python", "-m", "app.jobs.probe", check]
+        assert probe["timeoutSeconds"] > 10  # the ping's own 10 s, and a Python start
+        # The one writable folder (readOnlyRootFilesystem): beat's schedule file lives there.
+        assert {m["mountPath"] for m in container["volumeMounts"]} == {"/tmp"}
+    assert env_of(worker_container)["METRICS_BIND"].endswith(
+        f":{annotations['prometheus.io/port']}"
+    )
+    grace = worker["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+    assert grace > int(config.get("MAIL_TIMEOUT", "10"))

@@ -78,6 +78,18 @@ KUBERNETES_STEPS = [
     "A rolling restart under a request loop loses no request",
     "The cluster's state, on failure",
 ]
+# With background_jobs=celery: the worker and beat, checked after the API (a step of each job).
+CELERY_IMAGE_STEP = "The worker and beat pass their health checks"
+CELERY_KUBERNETES_STEP = "The worker answers Celery's ping and beat keeps its schedule"
+background_jobs = pytest.mark.parametrize("jobs", ["none", "celery"])
+
+
+def with_celery_step(steps: list[str], after: str, step: str, jobs: str) -> list[str]:
+    """`steps`, and with celery `step` right after `after`."""
+    if jobs != "celery":
+        return steps
+    at = steps.index(after) + 1
+    return [*steps[:at], step, *steps[at:]]
 
 
 def full_answers(database: str, docker: bool) -> dict[str, object]:
@@ -267,7 +279,8 @@ def test_template_workflow_shell_steps_pass_shellcheck(tmp_path):
 
 def all_workflow_files(bake) -> list[Path]:
     """The template's workflows, and the rendered workflow of every database x storage, and
-    of the Docker renders (with Kubernetes on a database server)."""
+    of the Docker renders (with Kubernetes on a database server); the full renders with
+    background_jobs=celery too."""
     rendered = [
         bake(database=database, rate_limit_storage=storage, **full_answers(database, docker))
         / RENDER_WORKFLOW
@@ -275,7 +288,12 @@ def all_workflow_files(bake) -> list[Path]:
         for storage in STORAGES
         for docker in (False, True)
     ]
-    return [*TEMPLATE_WORKFLOWS, *rendered]
+    celery = [
+        bake(database=database, background_jobs="celery", **full_answers(database, True))
+        / RENDER_WORKFLOW
+        for database in DATABASES
+    ]
+    return [*TEMPLATE_WORKFLOWS, *rendered, *celery]
 
 
 @pytest.mark.parametrize("path", TEMPLATE_WORKFLOWS, ids=lambda path: path.name)
@@ -307,6 +325,16 @@ def test_zizmor_finds_nothing_in_the_rendered_workflow_and_dependabot(
     bake, database, storage, docker
 ):
     project = bake(database=database, rate_limit_storage=storage, **full_answers(database, docker))
+
+    result = zizmor(project / ".github")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "No findings to report" in result.stdout
+
+
+@pytest.mark.parametrize("database", DATABASES)
+def test_zizmor_finds_nothing_in_the_workflow_of_a_celery_render(bake, database):
+    project = bake(database=database, background_jobs="celery", **full_answers(database, True))
 
     result = zizmor(project / ".github")
 
@@ -439,6 +467,28 @@ def test_newest_job_runs_on_the_schedule_and_on_demand_against_the_test_services
     assert any(step.get("uses", "").startswith("astral-sh/setup-uv@") for step in newest["steps"])
 
 
+@pytest.mark.parametrize("database", DATABASES)
+def test_test_jobs_of_a_celery_render_get_redis_on_its_default_port(bake, database):
+    found = rendered_jobs(bake(database=database, background_jobs="celery"))
+    test, newest = found["test"], found["newest"]
+    redis = test["services"]["redis"]
+
+    # The suite's worker tests name a Redis database of their own at redis://localhost:6379.
+    assert (redis["image"], redis["ports"]) == ("redis:8-alpine", ["6379:6379"])
+    assert "--health-cmd" in redis["options"]
+    assert test["name"].endswith(" and Redis")
+    assert newest["services"] == test["services"]
+    # The rate limiter stays where rate_limit_storage=memory puts it.
+    assert "TEST_RATELIMIT_STORAGE_URI" not in test.get("env", {})
+
+
+def test_test_jobs_without_redis_storage_or_celery_start_no_redis(bake):
+    found = rendered_jobs(bake(database="postgresql"))
+
+    assert set(found["test"]["services"]) == {"postgres"}
+    assert not found["test"]["name"].endswith(" and Redis")
+
+
 def make_recipe(makefile: Path, target: str) -> list[str]:
     text = makefile.read_text()
     body = re.search(rf"(?m)^{re.escape(target)}:.*\n((?:\t.*\n)+)", text)
@@ -534,53 +584,78 @@ def test_python_job_renders_for_its_python_and_installs_lints_migrates_and_tests
     assert {"install", "lint", "migrate", "check", "test"} <= make_targets(makefile)
 
 
+@background_jobs
 @pytest.mark.parametrize(
     ("database", "storage"),
     [("sqlite", "memory"), ("postgresql", "redis"), ("mysql", "memory")],
     ids=["sqlite-memory", "postgresql-redis", "mysql-memory"],
 )
 def test_rendered_image_job_builds_starts_smoke_tests_and_inspects_the_image(
-    bake, database, storage
+    bake, database, storage, jobs
 ):
-    project = bake(database=database, rate_limit_storage=storage, **full_answers(database, True))
+    project = bake(
+        database=database,
+        rate_limit_storage=storage,
+        background_jobs=jobs,
+        **full_answers(database, True),
+    )
     image = rendered_jobs(project)["image"]
     compose = load(project / "docker-compose.yml")["services"]
+    smoke = "Register, log in and read one's own user"
+    steps = with_celery_step(IMAGE_STEPS, smoke, CELERY_IMAGE_STEP, jobs)
 
-    assert steps_by_name(image)[: len(IMAGE_STEPS)] == IMAGE_STEPS
+    assert steps_by_name(image)[: len(steps)] == steps
     assert image["env"]["COMPOSE_FILE"] == "docker-compose.yml:.github/compose-ci.yml"
     assert image["if"] == "github.event_name != 'schedule'"
     assert "services" not in image  # compose starts them, as on a laptop
-    expected = {"api", "mail-worker", "mailpit", "audit-sealer"}
+    expected = {
+        "none": {"api", "mail-worker", "mailpit", "audit-sealer"},
+        "celery": {"api", "worker", "beat", "mailpit", "redis"},
+    }[jobs]
     expected |= {"db"} if database != "sqlite" else set()
     assert set(compose) == expected | ({"redis"} if storage == "redis" else set())
     run_lines = dict(rendered_run_steps(image))
+    if jobs == "celery":  # compose waits for their healthchecks of docker-compose.yml
+        assert run_lines[CELERY_IMAGE_STEP] == (
+            "docker compose up --detach --no-build --wait --wait-timeout 300 worker beat"
+        )
     assert run_lines["Build the image (no push)"] == "docker compose build api"
     assert "push" not in " ".join(run_lines.values()).replace("(no push)", "")
     assert "docker compose exec -T api id -u" in run_lines["The API runs as a non-root user"]
 
 
-def test_compose_override_of_the_image_job_only_names_the_image(bake):
-    project = bake(use_docker=True)
+@background_jobs
+def test_compose_override_of_the_image_job_only_names_the_image_of_each_app_service(bake, jobs):
+    project = bake(use_docker=True, background_jobs=jobs)
     override = project / ".github" / "compose-ci.yml"
+    compose = load(project / "docker-compose.yml")["services"]
+    # Those compose would otherwise build: `docker compose build api` builds the image once,
+    # and `up --no-build` refuses a service whose image is missing.
+    built = [name for name, service in compose.items() if "build" in service]
 
     result = check_schema("vendor.compose-spec", override)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert load(override) == {
-        "services": {"api": {"image": "${IMAGE:?set IMAGE to the name the image gets}"}}
-    }
+    assert built == {"none": ["api", "mail-worker", "audit-sealer"],
+                     "celery": ["api", "worker", "beat"]}[jobs]  # fmt: skip
+    image = "${IMAGE:?set IMAGE to the name the image gets}"
+    assert load(override) == {"services": {name: {"image": image} for name in built}}
 
 
+@background_jobs
 @pytest.mark.parametrize("database", ["postgresql", "mysql"])
-def test_rendered_kubernetes_job_deploys_the_image_job_s_image_to_kind(bake, database):
-    project = bake(database=database, rate_limit_storage="redis", **FULL)
-    jobs = rendered_jobs(project)
-    image, kubernetes = jobs["image"], jobs["kubernetes"]
+def test_rendered_kubernetes_job_deploys_the_image_job_s_image_to_kind(bake, database, jobs):
+    project = bake(database=database, rate_limit_storage="redis", background_jobs=jobs, **FULL)
+    found = rendered_jobs(project)
+    image, kubernetes = found["image"], found["kubernetes"]
     example = (project / "deploy" / "kubernetes" / "base" / "secret.example").read_text()
     secret_keys = set(re.findall(r"(?m)^([A-Z_]+)=", example))
+    rollout = "Roll out the Deployment"
 
     assert kubernetes["needs"] == "image"
-    assert steps_by_name(kubernetes) == KUBERNETES_STEPS
+    assert steps_by_name(kubernetes) == with_celery_step(
+        KUBERNETES_STEPS, rollout, CELERY_KUBERNETES_STEP, jobs
+    )
     assert uses(kubernetes) == [
         "actions/checkout",
         "actions/download-artifact",
@@ -612,6 +687,15 @@ def test_rendered_kubernetes_job_deploys_the_image_job_s_image_to_kind(bake, dat
         assert command in script
     restart = (project / "scripts" / "ci" / "restart_under_load.sh").read_text()
     assert 'rollout restart "deployment/$NAME"' in restart
+    if jobs == "celery":
+        run_lines = dict(rendered_run_steps(kubernetes))
+        # Database 1 of the cluster's Redis (.github/kind/services.yaml), as in compose.
+        assert kubernetes["env"]["CELERY_BROKER_URL"] == "redis://redis:6379/1"
+        for deployment in ("celery-worker", "celery-beat"):
+            assert f'rollout status "deployment/$NAME-{deployment}"' in run_lines[rollout]
+        probes = run_lines[CELERY_KUBERNETES_STEP]
+        assert 'exec "deployment/$NAME-celery-$check" --' in probes
+        assert 'python -m app.jobs.probe "$check"' in probes
 
 
 def test_docker_without_kubernetes_has_no_kubernetes_job(bake):
@@ -650,9 +734,11 @@ def shellcheck(script: str, path: Path):
 
 def test_rendered_workflow_shell_steps_and_ci_scripts_pass_shellcheck(bake, tmp_path):
     project = bake(**TEMPLATE_CI_RENDER)
+    celery = bake(**TEMPLATE_CI_RENDER, background_jobs="celery")
     steps = [
         step["run"]
-        for job in rendered_jobs(project).values()
+        for render in (project, celery)
+        for job in rendered_jobs(render).values()
         for step in job["steps"]
         if "run" in step
     ]
@@ -775,6 +861,17 @@ def test_image_secret_check_finds_env_values_and_secret_settings(
     else:
         assert result.returncode == 1
         assert problem in result.stderr
+
+
+def test_image_secret_check_of_a_celery_render_refuses_the_broker_url_in_the_image(bake, tmp_path):
+    project = bake(use_docker=True, background_jobs="celery")
+    (project / ".env").write_text("SECRET_KEY=leaked-from-env\n")
+
+    # The broker's URL may hold its password, as the rate limiter's may.
+    result = check_image_secrets(project, tmp_path, "COPY . .", ["CELERY_BROKER_URL=redis://x"])
+
+    assert result.returncode == 1
+    assert "sets the settings above" in result.stderr
 
 
 def test_image_secret_check_catches_every_secret_the_generator_wrote(bake, tmp_path):

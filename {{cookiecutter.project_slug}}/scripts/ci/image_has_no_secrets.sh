@@ -2,7 +2,7 @@
 # Fail if the image IMAGE carries a secret of ENV_FILE: the value of any setting whose name ends
 # in KEY, KEYS, SECRET, PASSWORD or TOKEN (each comma-separated part of a list of keys on its
 # own; PASSWORD_HASH_ITERATIONS is no secret) anywhere in its build history or configuration, or
-# any of those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI) set in the image's environment.
+# any of those settings (or DATABASE_URL, RATELIMIT_STORAGE_URI{% if cookiecutter.background_jobs == "celery" %}, CELERY_BROKER_URL{% endif %}) set in the image's environment.
 # Settings come from the environment at run time (the Dockerfile's header), never from the image.
 # No list of names: which secrets .env holds depends on the project's answers.
 #   scripts/ci/image_has_no_secrets.sh IMAGE .env
@@ -31,7 +31,7 @@ done < "$secrets"
 names=$(grep -E "$secret_name" "$env_file" | cut -d= -f1 | tr '\n' '|')
 if "$engine" image inspect "$image" |
     python3 -c 'import json, sys; print(*json.load(sys.stdin)[0]["Config"]["Env"] or [], sep="\n")' |
-    grep -E "^(${names}DATABASE_URL|RATELIMIT_STORAGE_URI)="; then
+    grep -E "^(${names}DATABASE_URL|RATELIMIT_STORAGE_URI{% if cookiecutter.background_jobs == "celery" %}|CELERY_BROKER_URL{% endif %})="; then
     echo "image_has_no_secrets: $image sets the settings above in its environment" >&2
     found=1
 fi
