@@ -324,6 +324,24 @@ def drop_capability_line(path: Path, line: str) -> None:
     path.write_text("".join(kept))
 
 
+# `NAME = (` and `)` on lines of their own around one entry or none.
+SHORT_TUPLE = re.compile(r'^(?P<head>[A-Z_]+ = )\(\n(?P<entry>(?:    "[^"\n]*",\n)?)\)$', re.M)
+
+
+def tidy_lists(project: Path) -> None:
+    """Write each pruned tuple left with one entry or none on one line, as ruff formats it."""
+    names = {CAPABILITIES_FILE} | {
+        name for capability in CAPABILITIES.values() for name, _ in capability.entries
+    }
+    for path in (project / name for name in sorted(names)):
+        if path.exists():
+            path.write_text(SHORT_TUPLE.sub(one_line, path.read_text()))
+
+
+def one_line(match: re.Match[str]) -> str:
+    return f"{match['head']}({match['entry'].strip()})"
+
+
 def package_name(requirement: str) -> str:
     """The normalised distribution name at the start of `requirement` (PEP 503)."""
     match = re.match(r"[A-Za-z0-9][A-Za-z0-9._-]*", requirement.strip())
@@ -562,6 +580,7 @@ def main() -> None:
             remove_replaced(project, capability)
         else:
             remove_capability(project, capability)
+    tidy_lists(project)
     write_env_file(project, generate_secrets(secret_names(use_docker, database, present)))
     left = list(BY_HAND)
     if r"""{{ cookiecutter.setup_environment }}""" == "True":

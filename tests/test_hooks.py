@@ -383,6 +383,20 @@ def test_a_capability_left_out_takes_its_entries_from_other_lists(tmp_path):
     assert (tmp_path / "app" / "capabilities.py").read_text() == "INSTALLED = (\n)\n"
 
 
+def test_lists_left_with_one_entry_or_none_are_written_as_ruff_formats_them(tmp_path):
+    listing = tmp_path / "app" / "capabilities.py"
+    settings = tmp_path / "app" / "mail" / "settings.py"
+    settings.parent.mkdir(parents=True)
+    other = 'OTHER = (\n    "a",\n    "b",\n)\n'
+    listing.write_text(f'"""Doc."""\n\nINSTALLED = (\n)\n\n{other}')
+    settings.write_text('DELIVERERS = (\n    "app.mail.sender",\n)  # kept\nX = (\n    "y",\n)\n')
+
+    post.tidy_lists(tmp_path)
+
+    assert listing.read_text() == f'"""Doc."""\n\nINSTALLED = ()\n\n{other}'
+    assert settings.read_text() == 'DELIVERERS = (\n    "app.mail.sender",\n)  # kept\nX = ("y",)\n'
+
+
 def test_drop_capability_line_leaves_a_name_that_only_contains_it(tmp_path):
     listing = tmp_path / "capabilities.py"
     listing.write_text('INSTALLED = (\n    "mail",\n    "mailbox",\n)  # "mail",\n')

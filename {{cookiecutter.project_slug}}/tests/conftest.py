@@ -168,9 +168,18 @@ def production_env(app_env: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
 
 def set_capability_env(monkeypatch: pytest.MonkeyPatch, name: str) -> None:
     """Set the variables each capability's fixtures module lists under `name`."""
-    for module in map(importlib.import_module, pytest_plugins):
-        for variable, value in getattr(module, name, {}).items():
-            monkeypatch.setenv(variable, value)
+    for variable, value in capability_env(name).items():
+        monkeypatch.setenv(variable, value)
+
+
+def capability_env(name: str) -> dict[str, str]:
+    """The variables each capability's fixtures module lists under `name`, together."""
+    modules = map(importlib.import_module, pytest_plugins)
+    return {
+        variable: value
+        for module in modules
+        for variable, value in getattr(module, name, {}).items()
+    }
 
 
 @pytest.fixture

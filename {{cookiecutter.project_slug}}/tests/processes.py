@@ -2,21 +2,24 @@
 on them: every wait polls and returns as soon as its condition holds."""
 
 import os
+import socket
 import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.conftest import DATABASE
+from tests.conftest import DATABASE, capability_env
 
 ROOT = Path(__file__).resolve().parents[1]
 DEADLINE = 30  # seconds
 
 
 def production_settings(**extra: str) -> dict[str, str]:
-    """The environment of a production process on the test database, plus `extra`."""
+    """The environment of a production process on the test database, with what each capability
+    needs in production (its PRODUCTION_ENV), plus `extra`."""
     return {
         **os.environ,
+        **capability_env("PRODUCTION_ENV"),
         "FLASK_ENV": "production",
         "FLASK_APP": "wsgi:app",
         "SECRET_KEY": "s" * 32,
@@ -46,3 +49,10 @@ def answers(url: str) -> bool:
 
 def children(pid: int) -> list[int]:
     return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def free_port() -> int:
+    """A port on loopback that nothing listens on now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

@@ -5,7 +5,7 @@ context, so it uses the app's settings and database session like a request does.
 Delivery is at least once: a task is acknowledged after it ran (acks_late), so a worker that
 dies mid-task leaves it to run again; every task here must therefore be idempotent. A message
 lost before it reached the broker (Redis down at the moment of publishing) is made good by the
-periodic job that looks for the work left undone (mail: app/mail/tasks.py).
+periodic job of the task's owner that looks for the work left undone and queues it again.
 """
 
 import logging
@@ -56,7 +56,7 @@ def settings_of(app: Flask) -> dict[str, Any]:
         "task_serializer": "json",
         "accept_content": ["json"],
         # Threads: the tasks wait on SMTP and the database, not on the CPU; one process keeps
-        # one database pool and one set of metrics (README "Background jobs").
+        # one database pool and one registry of numbers (README "Background jobs").
         "worker_pool": "threads",
         "worker_concurrency": config["CELERY_CONCURRENCY"],
         "worker_hijack_root_logger": False,

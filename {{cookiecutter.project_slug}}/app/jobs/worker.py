@@ -17,5 +17,5 @@ celery = flask_app.extensions["celery"]
 
 @signals.worker_ready.connect
 def _started(**extra: Any) -> None:
-    # What exports this process's numbers (METRICS_BIND) starts with the worker.
+    # Whatever serves this process's numbers starts with the worker (app/core/events.py).
     events.worker_started.send(flask_app)

@@ -2,7 +2,6 @@
 beat's liveness, and the core's periodic job (real workers: test_jobs_*.py)."""
 
 import tempfile
-import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -15,7 +14,7 @@ from app.auth.models import AuthSession
 from app.core.database import utcnow
 from app.environment import ConfigurationError
 from app.extensions import db
-from app.jobs import probe, schedule
+from app.jobs import schedule
 from app.jobs.settings import BEAT_FILE, same_database
 from app.jobs.tasks import purge_sessions
 from tests.processes import ROOT
@@ -131,17 +130,6 @@ def test_a_broker_on_the_limiters_server_in_another_database_is_accepted(app_env
 )
 def test_two_redis_urls_are_one_database_when_host_port_and_index_agree(first, second, same):
     assert same_database(first, second) is same
-
-
-def test_beat_is_alive_while_its_schedule_file_is_fresh(tmp_path, monkeypatch):
-    monkeypatch.setattr(probe, "BEAT_FILE", str(tmp_path / "celerybeat-x"))
-    assert not probe.beat_is_alive()
-
-    (tmp_path / "celerybeat-x.db").write_text("")
-    now = time.time()
-
-    assert probe.beat_is_alive(now)
-    assert not probe.beat_is_alive(now + probe.FRESH_SECONDS + 1)
 
 
 def test_beat_keeps_its_schedule_in_the_temporary_folder_under_the_projects_name():

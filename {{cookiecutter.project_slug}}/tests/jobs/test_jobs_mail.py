@@ -16,10 +16,24 @@ from typing import Any
 
 from app.mail import account
 from app.mail.models import FAILED, SENT
+from tests.jobs import workers
 from tests.jobs.fixtures import client
-from tests.jobs.workers import settings, start, start_beat, start_worker
+from tests.jobs.workers import start, start_beat, start_worker
 from tests.mail.mailbox import Mailbox, free_port, outbox_rows, start_server
 from tests.processes import DEADLINE, ROOT, answers, wait_for
+
+
+def settings(broker: dict[str, str], **extra: str) -> dict[str, str]:
+    """The workers' settings, with leases, retries and sweeps of about a second."""
+    return workers.settings(
+        broker,
+        MAIL_SERVER="127.0.0.1",
+        MAIL_TIMEOUT="2",
+        MAIL_LEASE_SECONDS="3",
+        MAIL_RETRY_SECONDS="1",
+        MAIL_SWEEP_SCHEDULE="1",
+        **extra,
+    )
 
 
 def serve_api(processes: list[subprocess.Popen[str]], env: dict[str, str], log: Any) -> str:

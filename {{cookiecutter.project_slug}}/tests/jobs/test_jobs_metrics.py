@@ -7,8 +7,7 @@ from prometheus_client import REGISTRY
 
 from tests.jobs.fixtures import client
 from tests.jobs.workers import settings, start_worker
-from tests.mail.mailbox import free_port
-from tests.processes import wait_for
+from tests.processes import free_port, wait_for
 
 
 def queue_length() -> float | None:

@@ -11,17 +11,8 @@ CELERY = [sys.executable, "-m", "celery", "-A", "app.jobs.worker"]
 
 
 def settings(broker: dict[str, str], **extra: str) -> dict[str, str]:
-    """Production settings on the test database and `broker`, with short leases and sweeps."""
-    return production_settings(
-        **broker,
-        LOG_LEVEL="INFO",
-        MAIL_SERVER="127.0.0.1",
-        MAIL_TIMEOUT="2",
-        MAIL_LEASE_SECONDS="3",
-        MAIL_RETRY_SECONDS="1",
-        MAIL_SWEEP_SCHEDULE="1",
-        **extra,
-    )
+    """Production settings on the test database and `broker`, plus `extra`."""
+    return production_settings(**broker, LOG_LEVEL="INFO", **extra)
 
 
 def start(
@@ -53,4 +44,5 @@ def start_beat(
     """Beat, with its schedule file in `folder` (never another run's)."""
     schedule = str(folder / "beat-schedule")
     command = [*CELERY, "beat", "--loglevel", "INFO", "--schedule", schedule]
+    command += ["--enable-remote-control"]  # as it runs in the image: its probe pings it
     return start(processes, command, env, folder / "beat.log")

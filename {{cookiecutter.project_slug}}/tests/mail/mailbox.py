@@ -1,7 +1,6 @@
 """A real SMTP server in the test process (aiosmtpd), and what it received."""
 
 import asyncio
-import socket
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -13,12 +12,7 @@ from sqlalchemy import select
 from app.extensions import db
 from app.mail import service as outbox
 from app.mail.models import OutboxMail
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.processes import free_port
 
 
 class Mailbox:
