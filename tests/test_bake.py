@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, run
+from tests.conftest import ALL_OFF, ALL_ON, ROOT, run
 
 # `${{ ... }}` is a GitHub Actions expression that must survive rendering, not a leftover.
 MARKER = re.compile(r"(?<!\$)\{\{|\{%|\{#")
@@ -85,6 +85,10 @@ ANSWER_SETS = {
         "python_version": "3.11",
         "open_source_license": "BSD-3-Clause",
     },
+    # The capabilities' lists as the hook leaves them: empty, one entry, every entry.
+    "all-off": ALL_OFF,
+    "only-observability": {**ALL_OFF, "use_observability": True},
+    "all-on": ALL_ON,
 }
 
 
