@@ -5,7 +5,7 @@ background_jobs=celery (a real `celery worker` fed through Redis).
 From the template's root, with PostgreSQL on 127.0.0.1:5432 and Redis on 127.0.0.1:6379:
 
     .venv/bin/python bench/jobs_cost.py                  # 200 requests per variant, 10 per second
-    .venv/bin/python bench/run.py --only jobs --output bench/jobs.json
+    .venv/bin/python bench/run.py --only jobs --output /tmp/jobs.json
 
 Both renders (PostgreSQL, Redis counters, every capability on) are served under gunicorn as the
 other parts are, each on a database of its own, and their mail goes to one SMTP server

@@ -5,7 +5,7 @@ figure is the median over the rounds. Load comes from wrk on loopback, bounded i
 
     .venv/bin/python bench/run.py                # everything, results in bench/results.json
     .venv/bin/python bench/run.py --only render  # one part
-    .venv/bin/python bench/run.py --only jobs --output bench/jobs.json
+    .venv/bin/python bench/run.py --only jobs --output /tmp/jobs.json
 """
 
 import argparse
